@@ -1,0 +1,124 @@
+"""Files per second of building the `MIDIDatasetPresaved` token cache against a plain single-process miditok loop.
+
+Same files, same BPE tokenizer. Also times a second construction that hits the cache, and reports peak memory and
+CPU seconds of every process involved (the workers are watched through /proc, Linux only), so that a run on a busy
+machine still shows how much work each side did. Targets: the cache build at least 1.8x the plain loop with 2
+workers; a cache hit under 5% of the first build.
+
+    python bench/tokenize.py                      # music21 composers corpus, 200 songs, 2 workers
+    python bench/tokenize.py --toy 300            # 300 toy songs built in code (no music21 corpus needed)
+"""
+import sys
+from pathlib import Path
+# This file's name shadows the standard library's `tokenize` (which `inspect`, and so torch, import): drop its folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
+import argparse, os, resource, tempfile, threading, time
+from midi_embeddings.dataset import MIDIDatasetPresaved
+from midi_embeddings.tokenize import load_or_train_tokenizer, write_toy_corpus
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--limit', type=int, default=200, help='songs taken from the music21 corpus')
+    p.add_argument('--source', default='composers', help='music21 label set: composers | folk')
+    p.add_argument('--toy', type=int, default=0, help='use this many toy songs instead of the music21 corpus')
+    p.add_argument('--toy-notes', type=int, default=2000, help='melody notes per toy song')
+    p.add_argument('--workers', type=int, default=2, help='worker processes of the cache build')
+    p.add_argument('--vocab-size', type=int, default=2000, help='BPE vocabulary of the tokenizer')
+    p.add_argument('--max-seq-len', type=int, default=2048)
+    return p.parse_args()
+
+def bench_files(args, workdir:Path)->list:
+    "The MIDI files to tokenize: toy songs, or the music21 corpus converted (and cached) by `midi_embeddings.corpus`."
+    if args.toy: return write_toy_corpus(workdir / 'toy', n_per_label=max(1, args.toy // 4), n_notes=args.toy_notes,
+                                         labels=('major', 'minor', 'blues', 'whole_tone'))
+    from midi_embeddings.corpus import music21_corpus
+    return [song.path for song in music21_corpus(args.source, limit=args.limit)]
+
+def _children()->dict:
+    "pid -> parent pid of every process, from /proc."
+    parents = {}
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try: fields = stat.read_text().rsplit(')', 1)[1].split()
+        except OSError: continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    return parents
+
+def _cpu_and_memory(pid:int)->tuple:
+    "(CPU seconds, proportional set size in MiB: shared pages split between their users) of process `pid`."
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    pss = next(line for line in Path(f'/proc/{pid}/smaps_rollup').read_text().splitlines() if line.startswith('Pss:'))
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), int(pss.split()[1]) / 1024
+
+class ProcessTreeMonitor:
+    "Samples this process and its descendants: CPU seconds used while watching, peak total memory (PSS)."
+    def __init__(self, interval:float=0.05): self.interval, self.stop_event = interval, threading.Event()
+
+    def sample(self):
+        parents, tree, total = _children(), {os.getpid()}, 0.0
+        for _ in range(3): tree |= {pid for pid, parent in parents.items() if parent in tree}
+        for pid in tree:
+            try: cpu, memory = _cpu_and_memory(pid)
+            except (OSError, IndexError, StopIteration): continue
+            self.first_cpu.setdefault(pid, cpu)
+            self.last_cpu[pid], total = cpu, total + memory
+        self.peak_memory = max(self.peak_memory, total)
+
+    def run(self):
+        while not self.stop_event.wait(self.interval): self.sample()
+
+    def __enter__(self):
+        self.first_cpu, self.last_cpu, self.peak_memory = {}, {}, 0.0
+        self.sample()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.thread.join()
+        self.sample()
+
+    @property
+    def cpu(self)->float: return sum(self.last_cpu[pid] - self.first_cpu[pid] for pid in self.last_cpu)
+
+def measure(fn)->tuple:
+    "(wall seconds, CPU seconds of the process tree, peak MiB (PSS) of the tree, result) of calling `fn`."
+    with ProcessTreeMonitor() as monitor:
+        start = time.perf_counter()
+        result = fn()
+        wall = time.perf_counter() - start
+    return wall, monitor.cpu, monitor.peak_memory, result
+
+def plain_loop(tokenizer, files):
+    "`tokenizer.encode(path)` over `files` in this process, skipping files it cannot read."
+    for path in files:
+        try: tokenizer.encode(Path(path))
+        except Exception: pass
+
+def main():
+    args = parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        files = bench_files(args, workdir)
+        tokenizer = load_or_train_tokenizer(workdir / 'tokenizer.json', files[:50], vocab_size=args.vocab_size,
+                                            workers=args.workers)
+        build_dataset = lambda: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len, cache_dir=workdir / 'cache',
+                                                    workers=args.workers)
+        plain, plain_cpu, plain_memory, _ = measure(lambda: plain_loop(tokenizer, files))
+        build, build_cpu, build_memory, dataset = measure(build_dataset)
+        hit, hit_cpu, hit_memory, _ = measure(build_dataset)
+        n, load = len(files), os.getloadavg()[0]
+        print(f'files: {n} ({dataset.n_songs} kept, {len(dataset.skipped)} skipped), {int(dataset.song_lengths.sum()):,} ids, '
+              f'{len(dataset)} windows of <= {args.max_seq_len}; {os.cpu_count()} CPUs, load average {load:.1f}')
+        print(f'plain miditok loop (1 process):     {plain:7.2f} s wall {plain_cpu:7.2f} s CPU {n / plain:7.1f} files/s')
+        print(f'cache build ({args.workers} workers):          {build:7.2f} s wall {build_cpu:7.2f} s CPU {n / build:7.1f} files/s'
+              f' -> {plain / build:.2f}x the plain loop (target >= 1.8x)')
+        print(f'cache hit:                          {hit:7.3f} s wall {hit_cpu:7.2f} s CPU'
+              f' -> {100 * hit / build:.1f}% of the build (target < 5%)')
+        print(f'CPU work of the build per CPU second of the plain loop: {build_cpu / plain_cpu:.2f} '
+              f'(on {args.workers} idle cores the build would run at about {args.workers * plain_cpu / build_cpu:.2f}x)')
+        print(f'peak memory (PSS) of this process and its workers: plain loop {plain_memory:.0f} MiB, '
+              f'build {build_memory:.0f} MiB, hit {hit_memory:.0f} MiB; '
+              f'this process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB')
+
+if __name__ == '__main__': main()

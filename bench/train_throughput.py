@@ -1,0 +1,118 @@
+"""Training tokens per second of `MIDITransformerEncoder` against Hugging Face `BertForMaskedLM`, same shape, same batches.
+
+Also prints model FLOPs utilisation (MFU) against this machine's matmul peak, measured in the same run.
+
+    python bench/train_throughput.py                           # CPU, fp32, 384 dim, 2 layers, T=1024
+    python bench/train_throughput.py --device cuda --dtype bf16 --embed-dim 1024 --layers 8 --heads 16 --batch-size 32
+"""
+import argparse, statistics, time
+from contextlib import nullcontext
+import torch
+import torch.nn.functional as F
+from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--device', default='cpu', help='cpu | cuda')
+    p.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'], help='bf16: autocast on both models')
+    p.add_argument('--embed-dim', type=int, default=384)
+    p.add_argument('--layers', type=int, default=2)
+    p.add_argument('--heads', type=int, default=4)
+    p.add_argument('--seq-len', type=int, default=1024)
+    p.add_argument('--batch-size', type=int, default=8)
+    p.add_argument('--vocab-size', type=int, default=2000)
+    p.add_argument('--dropout', type=float, default=0.1)
+    p.add_argument('--mask-prob', type=float, default=0.15)
+    p.add_argument('--steps', type=int, default=3, help='timed steps per round')
+    p.add_argument('--rounds', type=int, default=3, help='rounds of (matmul peak, ours, bert); medians over rounds count')
+    p.add_argument('--compile', action='store_true', help='torch.compile our encoder')
+    return p.parse_args()
+
+def make_batches(args, n):
+    "`n` identical-shape MLM batches: ids, full attention, labels at `mask_prob` of positions (-100 elsewhere)."
+    g = torch.Generator().manual_seed(0)
+    batches = []
+    for _ in range(n):
+        ids = torch.randint(5, args.vocab_size, (args.batch_size, args.seq_len), generator=g)
+        chosen = torch.rand(ids.shape, generator=g) < args.mask_prob
+        labels = torch.where(chosen, ids, -100)
+        batches.append(dict(input_ids=torch.where(chosen, 4, ids), attention_mask=torch.ones_like(ids, dtype=torch.bool),
+                            labels=labels))
+    return batches
+
+def ours(args):
+    cfg = EncoderConfig(vocab_size=args.vocab_size, max_seq_len=args.seq_len, embed_dim=args.embed_dim, nhead=args.heads,
+                        num_layers=args.layers, dropout=args.dropout)
+    model = MIDITransformerEncoder(cfg)
+    return model, lambda m, b: m(b['input_ids'], b['attention_mask'], b['labels'])[1]
+
+def bert(args):
+    from transformers import BertConfig, BertForMaskedLM
+    cfg = BertConfig(vocab_size=args.vocab_size, hidden_size=args.embed_dim, num_hidden_layers=args.layers,
+                     num_attention_heads=args.heads, intermediate_size=4 * args.embed_dim, max_position_embeddings=args.seq_len,
+                     hidden_dropout_prob=args.dropout, attention_probs_dropout_prob=args.dropout)
+    model = BertForMaskedLM(cfg)
+    return model, lambda m, b: m(input_ids=b['input_ids'], attention_mask=b['attention_mask'].long(), labels=b['labels']).loss
+
+def model_flops_per_step(args, n_labelled):
+    "Training FLOPs (3x forward) our encoder needs for one batch: matmuls, attention scores, the head at labelled positions."
+    D, L, T, B = args.embed_dim, args.layers, args.seq_len, args.batch_size
+    matmul_params = L * 12 * D * D
+    forward = 2 * matmul_params * B * T + L * 4 * B * T * T * D + 2 * D * args.vocab_size * n_labelled
+    return 3 * forward
+
+def matmul_peak(device, dtype, n=4096, reps=5):
+    "Best FLOP/s of an n x n matmul in `dtype`: the machine's practical peak."
+    a = torch.randn(n, n, device=device, dtype=dtype); b = torch.randn(n, n, device=device, dtype=dtype)
+    best = float('inf')
+    for _ in range(reps):
+        sync(device); start = time.perf_counter(); a @ b; sync(device)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best
+
+def sync(device):
+    if device.type == 'cuda': torch.cuda.synchronize()
+
+def time_steps(model, loss_fn, opt, batches, device, autocast):
+    "Seconds for one optimiser step per batch."
+    sync(device); start = time.perf_counter()
+    for batch in batches:
+        with autocast: loss = loss_fn(model, batch)
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+    sync(device)
+    return time.perf_counter() - start
+
+def main():
+    args = parse_args()
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    dtype = torch.bfloat16 if args.dtype == 'bf16' else torch.float32
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if args.dtype == 'bf16' else nullcontext()
+    batches = [{k: v.to(device) for k, v in b.items()} for b in make_batches(args, args.steps)]
+    contenders = {}
+    for name, build in (('ours', ours), ('bert', bert)):
+        model, loss_fn = build(args)
+        model.to(device).train()
+        if name == 'ours' and args.compile: model = torch.compile(model)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+        time_steps(model, loss_fn, opt, batches[:1], device, autocast)
+        contenders[name] = (model, loss_fn, opt)
+    ratios, mfus, rates = [], [], {name: [] for name in contenders}
+    flops = model_flops_per_step(args, sum(int((b['labels'] != -100).sum()) for b in batches) / len(batches))
+    tokens = args.steps * args.batch_size * args.seq_len
+    for _ in range(args.rounds):
+        peak = matmul_peak(device, dtype)
+        for name, (model, loss_fn, opt) in contenders.items():
+            rates[name].append(tokens / time_steps(model, loss_fn, opt, batches, device, autocast))
+        ratios.append(rates['ours'][-1] / rates['bert'][-1])
+        mfus.append(flops * rates['ours'][-1] / (args.batch_size * args.seq_len) / peak)
+        print(f'round {len(ratios)}: peak {peak / 1e9:,.1f} GFLOP/s  ours {rates["ours"][-1]:,.0f} tok/s  '
+              f'bert {rates["bert"][-1]:,.0f} tok/s  ratio {ratios[-1]:.2f}x  MFU {100 * mfus[-1]:.0f}%', flush=True)
+    median = statistics.median
+    print(f'device={device} dtype={args.dtype} threads={torch.get_num_threads()} D={args.embed_dim} L={args.layers} '
+          f'H={args.heads} T={args.seq_len} B={args.batch_size} V={args.vocab_size} compile={args.compile}')
+    print(f'ours: {median(rates["ours"]):,.0f} tokens/s   bert: {median(rates["bert"]):,.0f} tokens/s   '
+          f'ratio (median of rounds): {median(ratios):.2f}x')
+    print(f'MFU (ours, against the matmul peak measured in each round): {100 * median(mfus):.0f}%')
+
+if __name__ == '__main__': main()
