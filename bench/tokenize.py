@@ -51,7 +51,7 @@ def _cpu_and_memory(pid:int)->tuple:
 
 class ProcessTreeMonitor:
     "Samples this process and its descendants: CPU seconds used while watching, peak total memory (PSS)."
-    def __init__(self, interval:float=0.05): self.interval, self.stop_event = interval, threading.Event()
+    def __init__(self, interval:float=0.1): self.interval, self.stop_event = interval, threading.Event()
 
     def sample(self):
         parents, tree, total = _children(), {os.getpid()}, 0.0
@@ -65,6 +65,7 @@ class ProcessTreeMonitor:
 
     def run(self):
         while not self.stop_event.wait(self.interval): self.sample()
+        self.own_cpu = time.thread_time()
 
     def __enter__(self):
         self.first_cpu, self.last_cpu, self.peak_memory = {}, {}, 0.0
@@ -79,7 +80,9 @@ class ProcessTreeMonitor:
         self.sample()
 
     @property
-    def cpu(self)->float: return sum(self.last_cpu[pid] - self.first_cpu[pid] for pid in self.last_cpu)
+    def cpu(self)->float:
+        "CPU seconds of the watched processes, less the sampling thread's own."
+        return sum(self.last_cpu[pid] - self.first_cpu[pid] for pid in self.last_cpu) - self.own_cpu
 
 def measure(fn)->tuple:
     "(wall seconds, CPU seconds of the process tree, peak MiB (PSS) of the tree, result) of calling `fn`."

@@ -6,13 +6,13 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/train.html.md"""
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILES', 'resolve_device', 'set_seed', 'mask_tokens', 'window_index', 'LengthBucketSampler',
-           'collate_batch', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback',
-           'with_cbs', 'Learner', 'MaskedLMCallback', 'MetricsCallback', 'ProgressCallback', 'NonFiniteLossError',
-           'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback', 'WandbCallback', 'save_checkpoint',
-           'find_checkpoint', 'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer',
-           'warmup_cosine', 'distributed_setup', 'fit']
+           'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs', 'Learner',
+           'MaskedLMCallback', 'MetricsCallback', 'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback',
+           'ShortRunCallback', 'SnapshotCallback', 'WandbCallback', 'save_checkpoint', 'find_checkpoint',
+           'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
+           'distributed_setup', 'fit']
 
-# %% ../nbs/03_train.ipynb #3c0704ee
+# %% ../nbs/03_train.ipynb #44460bce
 import json, math, os, random, shutil, sys, time, warnings
 from contextlib import nullcontext
 from functools import partial
@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
-import miditok
 from safetensors.torch import save_model, load_model
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from .transformer import EncoderConfig, MIDITransformerEncoder, _pad_windows
+from .dataset import collate_windows
+from .tokenize import load_tokenizer
+from .transformer import EncoderConfig, MIDITransformerEncoder
 
-# %% ../nbs/03_train.ipynb #5ce47b67
+# %% ../nbs/03_train.ipynb #c4542480
 def resolve_device(name:str='cuda')->torch.device:
     "`torch.device(name)`, or the CPU with one warning when `name` asks for an accelerator this machine lacks."
     try: device = torch.device(name)
@@ -40,12 +41,12 @@ def resolve_device(name:str='cuda')->torch.device:
         return torch.device('cpu')
     return device
 
-# %% ../nbs/03_train.ipynb #91438e67
+# %% ../nbs/03_train.ipynb #4df4a613
 def set_seed(seed:int):
     "Seed Python, numpy and torch (CPU and CUDA); call it before building the model for reproducible weights."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/03_train.ipynb #74438ace
+# %% ../nbs/03_train.ipynb #fcc125b0
 def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
                 attention_mask:torch.Tensor,   # Bool [B, T], True = real token
                 mask_id:int,                   # id of the mask token, `tokenizer['MASK_None']`
@@ -65,16 +66,17 @@ def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
     masked = torch.where(picked & (action >= 0.8) & (action < 0.9), random_ids, masked)
     return masked, torch.where(picked, input_ids, -100)
 
-# %% ../nbs/03_train.ipynb #dc3fe9f8
+# %% ../nbs/03_train.ipynb #d86c3879
 def window_index(dataset)->tuple:
-    "(lengths, song_idx) of every item: from `dataset.lengths`/`dataset.song_indices` when present, else read once."
-    lengths, songs = getattr(dataset, 'lengths', None), getattr(dataset, 'song_indices', None)
-    if lengths is None or songs is None:
+    "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) when present, else read once."
+    spans = getattr(dataset, 'spans', None)
+    if spans is not None: lengths, songs = spans[:, 2] - spans[:, 1], spans[:, 0]
+    else:
         items = [dataset[i] for i in range(len(dataset))]
         lengths, songs = [len(item['input_ids']) for item in items], [int(item['song_idx']) for item in items]
     return np.asarray(lengths, dtype=np.int64), np.asarray(songs, dtype=np.int64)
 
-# %% ../nbs/03_train.ipynb #1688f16a
+# %% ../nbs/03_train.ipynb #c57a3086
 class LengthBucketSampler:
     "Batches of windows of similar length, in a shuffled order that depends only on (seed, epoch); sharded for DDP."
     def __init__(self, lengths,                    # token count of each window
@@ -125,25 +127,18 @@ class LengthBucketSampler:
         n = len(self.lengths) if self.windows_per_song is None else int(np.minimum(np.bincount(self.song_idx), self.windows_per_song).sum())
         return math.ceil(math.ceil(n / self.batch_size) / self.world_size)
 
-# %% ../nbs/03_train.ipynb #8d1ae040
-def collate_batch(items:list, pad_id:int)->dict:
-    "Pad a list of window items into {'input_ids', 'attention_mask', 'song_idx'} tensors."
-    input_ids, attention_mask = _pad_windows([item['input_ids'] for item in items], pad_id)
-    return dict(input_ids=input_ids, attention_mask=attention_mask,
-                song_idx=torch.tensor([int(item['song_idx']) for item in items]))
-
-# %% ../nbs/03_train.ipynb #bc0138cd
+# %% ../nbs/03_train.ipynb #0600bbee
 class CancelFitException(Exception): "Stop training after the current stage."
 class CancelEpochException(Exception): "Skip the rest of the current epoch's batches."
 class CancelBatchException(Exception): "Skip the rest of the current batch (e.g. its optimiser step)."
 _CANCEL = dict(fit=CancelFitException, epoch=CancelEpochException, batch=CancelBatchException)
 
-# %% ../nbs/03_train.ipynb #de953e8e
+# %% ../nbs/03_train.ipynb #91724567
 class Callback:
     "Base class: override any of the events; lower `order` runs first; `all_ranks` callbacks also run on DDP ranks > 0."
     order, all_ranks = 0, False
 
-# %% ../nbs/03_train.ipynb #371c46d3
+# %% ../nbs/03_train.ipynb #5648d04a
 class with_cbs:
     "Decorator running `before_<stage>` and `after_<stage>` callbacks around a Learner method."
     def __init__(self, stage:str): self.stage = stage
@@ -156,7 +151,7 @@ class with_cbs:
             learn.callback(f'after_{self.stage}')
         return wrapped
 
-# %% ../nbs/03_train.ipynb #0b091b04
+# %% ../nbs/03_train.ipynb #e6dbd9f8
 class Learner:
     "Train `model` on `train_dl`, validate on `valid_dl` every epoch; all extras are callbacks."
     def __init__(self, model, train_dl, valid_dl, opt, sched=None, cbs=(), device='cpu', grad_clip:float=1.0,
@@ -177,11 +172,17 @@ class Learner:
         "bf16 autocast on CUDA; full precision elsewhere."
         return torch.autocast('cuda', dtype=torch.bfloat16) if self.device.type == 'cuda' else nullcontext()
 
+    @property
+    def unpadded(self)->bool:
+        "True when the batch has no padding: the model then runs attention without a mask (the fastest kernels)."
+        return bool(self.batch['attention_mask'].all())
+
     @with_cbs('batch')
     def one_batch(self):
         self.batch = {k: v.to(self.device, non_blocking=True) for k, v in self.batch.items()}
+        attention_mask = None if self.unpadded else self.batch['attention_mask']
         with self.autocast():
-            self.logits, self.loss = self.model(self.batch['input_ids'], self.batch['attention_mask'], self.batch.get('labels'))
+            self.logits, self.loss = self.model(self.batch['input_ids'], attention_mask, self.batch.get('labels'))
         self.callback('after_loss')
         if not self.training: return
         self.loss.backward()
@@ -216,7 +217,7 @@ class Learner:
         self._fit(epochs)
         return self
 
-# %% ../nbs/03_train.ipynb #a8a369ae
+# %% ../nbs/03_train.ipynb #5d87c4b7
 class MaskedLMCallback(Callback):
     "Replace each batch's ids with BERT-masked ids and add `labels` (the masked-token objective)."
     order, all_ranks = -10, True
@@ -239,7 +240,7 @@ class MaskedLMCallback(Callback):
         ids, labels = self.mask(learn.batch['input_ids'], learn.batch['attention_mask'], generator=self.generator)
         learn.batch = dict(learn.batch, input_ids=ids, labels=labels)
 
-# %% ../nbs/03_train.ipynb #8d11a041
+# %% ../nbs/03_train.ipynb #ff144ce0
 class MetricsCallback(Callback):
     "Per epoch: train/valid loss, valid perplexity, learning rate, training tokens/s, seconds; in `learn.history`."
     order, all_ranks = 10, True
@@ -270,7 +271,7 @@ class MetricsCallback(Callback):
         return (f"epoch {row['epoch']}/{epochs}  train {row['train_loss']:.4f}{valid}  lr {row['lr']:.2e}  "
                 f"{row['tokens_per_s']:,.0f} tok/s  {row['seconds']:.0f}s")
 
-# %% ../nbs/03_train.ipynb #ae432828
+# %% ../nbs/03_train.ipynb #77e868f7
 class ProgressCallback(Callback):
     "A tqdm bar per epoch phase, showing the running loss."
     order = 20
@@ -282,10 +283,10 @@ class ProgressCallback(Callback):
         if learn.training: self.bar.set_postfix(loss=f'{learn.loss.item():.4f}', refresh=False)
     def after_epoch(self, learn): self.bar.close()
 
-# %% ../nbs/03_train.ipynb #cd2810ce
+# %% ../nbs/03_train.ipynb #4d944fdc
 class NonFiniteLossError(RuntimeError): "Training stopped because the loss was NaN or infinite."
 
-# %% ../nbs/03_train.ipynb #db4b9f8e
+# %% ../nbs/03_train.ipynb #f3f3cf98
 class NaNGuardCallback(Callback):
     "Raise `NonFiniteLossError` naming the step when the loss is NaN or infinite on any rank."
     order, all_ranks = 0, True
@@ -297,7 +298,7 @@ class NaNGuardCallback(Callback):
         raise NonFiniteLossError(f'loss is {learn.loss.item()} at step {learn.step} (epoch {learn.epoch + 1}, {phase} '
                                  f'batch {learn.iter}); training stopped, last good checkpoint: {learn.last_checkpoint or "none yet"}')
 
-# %% ../nbs/03_train.ipynb #d9e9bdd6
+# %% ../nbs/03_train.ipynb #5941fa18
 class ShortRunCallback(Callback):
     "Cut every epoch phase after `max_batches` batches: a fast smoke run of the whole loop."
     order, all_ranks = 100, True
@@ -305,7 +306,7 @@ class ShortRunCallback(Callback):
     def after_batch(self, learn):
         if learn.iter + 1 >= self.max_batches: raise CancelEpochException()
 
-# %% ../nbs/03_train.ipynb #95c0fd4f
+# %% ../nbs/03_train.ipynb #23138c9e
 class SnapshotCallback(Callback):
     "Call `fn(learn)` after validation every `every` epochs (and the last); a returned dict is logged (e.g. to W&B)."
     order = 30
@@ -316,7 +317,7 @@ class SnapshotCallback(Callback):
         logs = self.fn(learn)
         if logs: learn.epoch_logs.update(logs)
 
-# %% ../nbs/03_train.ipynb #4e9b03c5
+# %% ../nbs/03_train.ipynb #67419566
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
@@ -341,7 +342,7 @@ class WandbCallback(Callback):
 
     def after_fit(self, learn): self.run.finish()
 
-# %% ../nbs/03_train.ipynb #dc156826
+# %% ../nbs/03_train.ipynb #46aa1630
 CHECKPOINT_FILES = ('model.safetensors', 'config.json', 'tokenizer.json')
 
 def _fsync_tree(folder:Path):
@@ -371,7 +372,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     shutil.rmtree(prev, ignore_errors=True)
     return dest
 
-# %% ../nbs/03_train.ipynb #dc09beea
+# %% ../nbs/03_train.ipynb #4eb2ea59
 def find_checkpoint(path)->Path|None:
     "The complete checkpoint at `path`: itself, its `best/` (a training directory), or `<path>.prev` after a kill mid-save."
     path = Path(path)
@@ -379,17 +380,7 @@ def find_checkpoint(path)->Path|None:
         if (candidate / 'config.json').exists(): return candidate
     return None
 
-# %% ../nbs/03_train.ipynb #e217d252
-def _load_tokenizer(path:Path):
-    "A miditok tokenizer of the class named in its json file."
-    try: name = json.loads(path.read_text())['tokenization']
-    except (ValueError, KeyError) as e: raise ValueError(f'{path}: not a miditok tokenizer file ({e!r})') from None
-    cls = getattr(miditok, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, miditok.MusicTokenizer)):
-        raise ValueError(f'{path}: unknown tokenization {name!r}; expected a miditok tokenizer such as REMI or TSD')
-    return cls(params=path)
-
-# %% ../nbs/03_train.ipynb #85d5796d
+# %% ../nbs/03_train.ipynb #72124645
 def load_checkpoint(path,              # checkpoint directory (or a training directory holding `best/`)
                     device='cpu'       # where to put the model
                    )->tuple:
@@ -400,7 +391,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
         if not (folder / name).is_file(): raise FileNotFoundError(f'{folder}: missing {name}; a checkpoint holds {", ".join(CHECKPOINT_FILES)}')
     try: cfg = EncoderConfig(**json.loads((folder / 'config.json').read_text()))
     except (ValueError, TypeError) as e: raise ValueError(f'{folder / "config.json"}: not a valid EncoderConfig ({e})') from None
-    tokenizer = _load_tokenizer(folder / 'tokenizer.json')
+    tokenizer = load_tokenizer(folder / 'tokenizer.json')
     if len(tokenizer) != cfg.vocab_size:
         raise ValueError(f'{folder}: tokenizer.json has {len(tokenizer)} tokens but the model has vocab_size={cfg.vocab_size}; '
                          'the tokenizer does not belong to this model')
@@ -409,7 +400,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     except Exception as e: raise ValueError(f'{folder / "model.safetensors"}: cannot load the weights ({type(e).__name__}: {e})') from None
     return model.to(device).eval(), tokenizer
 
-# %% ../nbs/03_train.ipynb #deca7cb5
+# %% ../nbs/03_train.ipynb #0270f042
 def load_train_state(path)->dict:
     "The resume state of a checkpoint (tensors and plain values only; no pickle is executed)."
     path = Path(path) / 'train_state.pt'
@@ -417,7 +408,7 @@ def load_train_state(path)->dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e: raise ValueError(f'{path}: cannot read the training state ({type(e).__name__}: {e})') from None
 
-# %% ../nbs/03_train.ipynb #7f4d02c4
+# %% ../nbs/03_train.ipynb #3d6cb818
 def _rng_state()->dict:
     state = dict(torch=torch.get_rng_state())
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -427,7 +418,7 @@ def _set_rng_state(state:dict):
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/03_train.ipynb #53a5eded
+# %% ../nbs/03_train.ipynb #9a31dc6d
 class CheckpointCallback(Callback):
     "Save `out_dir/last` (resumable) after every epoch and `out_dir/best` when the validation loss improves."
     order = 40
@@ -454,7 +445,7 @@ class CheckpointCallback(Callback):
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
         if (self.out_dir / 'best').exists(): learn.best_checkpoint = self.out_dir / 'best'
 
-# %% ../nbs/03_train.ipynb #e15108d0
+# %% ../nbs/03_train.ipynb #e7c87ab7
 def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)->torch.optim.AdamW:
     "AdamW with weight decay on linear weights only."
     decay = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
@@ -465,14 +456,14 @@ def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)
     fused = next(model.parameters()).device.type in ('cuda', 'cpu')
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=fused)
 
-# %% ../nbs/03_train.ipynb #c2cc4df9
+# %% ../nbs/03_train.ipynb #9bf0c92e
 def warmup_cosine(step:int, total_steps:int, warmup_steps:int)->float:
     "Learning-rate multiplier: linear warm-up to 1, then cosine to 0 at `total_steps`."
     if step < warmup_steps: return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
-# %% ../nbs/03_train.ipynb #269dca04
+# %% ../nbs/03_train.ipynb #65f6d2f2
 def distributed_setup(device:torch.device)->tuple:
     "(rank, world_size, device): joins the torchrun process group when there is one, else (0, 1, device)."
     world_size = int(os.environ.get('WORLD_SIZE', 1))
@@ -483,7 +474,7 @@ def distributed_setup(device:torch.device)->tuple:
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world_size, device
 
-# %% ../nbs/03_train.ipynb #b55bfaf4
+# %% ../nbs/03_train.ipynb #9485f33a
 def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `set_seed` for reproducible weights)
         train_ds,                      # training windows: items {'input_ids', 'song_idx'}
         valid_ds,                      # validation windows, or None
@@ -516,7 +507,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     def loader(ds, shuffle):
         lengths, songs = window_index(ds)
         sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size)
-        return DataLoader(ds, batch_sampler=sampler, collate_fn=partial(collate_batch, pad_id=model.cfg.pad_id))
+        return DataLoader(ds, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=model.cfg.pad_id))
     train_dl, valid_dl = loader(train_ds, True), loader(valid_ds, False) if valid_ds is not None else None
     opt = make_optimizer(raw_model, lr, weight_decay)
     total_steps = epochs * len(train_dl)

@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/transformer.html.md"""
 # %% auto #0
 __all__ = ['EncoderConfig', 'SelfAttention', 'MLP', 'Block', 'MIDITransformerEncoder', 'embed_songs']
 
-# %% ../nbs/02_transformer.ipynb #7c442b9d
+# %% ../nbs/02_transformer.ipynb #b0efbd75
 import math
 from dataclasses import dataclass, asdict
 import numpy as np
@@ -15,8 +15,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
+from .dataset import collate_windows
 
-# %% ../nbs/02_transformer.ipynb #62db5514
+# %% ../nbs/02_transformer.ipynb #1bfa3a1a
 @dataclass
 class EncoderConfig:
     "Shape of a `MIDITransformerEncoder`; saved beside its weights as `config.json`."
@@ -43,7 +44,7 @@ class EncoderConfig:
 
     def to_dict(self)->dict: return asdict(self)
 
-# %% ../nbs/02_transformer.ipynb #1c712a0f
+# %% ../nbs/02_transformer.ipynb #9aa5d18a
 class SelfAttention(nn.Module):
     "Multi-head self-attention over all (unpadded) positions of a window."
     def __init__(self, cfg:EncoderConfig):
@@ -61,7 +62,7 @@ class SelfAttention(nn.Module):
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask)
         return self.resid_dropout(self.proj(y.transpose(1, 2).reshape(B, T, D)))
 
-# %% ../nbs/02_transformer.ipynb #90b93dbd
+# %% ../nbs/02_transformer.ipynb #e170db7d
 class MLP(nn.Module):
     "The position-wise feed-forward layer, 4x wide with GELU."
     def __init__(self, cfg:EncoderConfig):
@@ -72,7 +73,7 @@ class MLP(nn.Module):
 
     def forward(self, x): return self.dropout(self.proj(F.gelu(self.fc(x), approximate='tanh')))
 
-# %% ../nbs/02_transformer.ipynb #d6f9b443
+# %% ../nbs/02_transformer.ipynb #1f1df941
 class Block(nn.Module):
     "Pre-norm encoder block: x + attention(norm(x)), then x + mlp(norm(x))."
     def __init__(self, cfg:EncoderConfig):
@@ -84,7 +85,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), key_mask)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_transformer.ipynb #b6a8048f
+# %% ../nbs/02_transformer.ipynb #8abed049
 class MIDITransformerEncoder(nn.Module):
     "Transformer encoder over token windows with a tied masked-token head and a pooled, normalised embedding."
     def __init__(self, cfg:EncoderConfig):
@@ -113,7 +114,7 @@ class MIDITransformerEncoder(nn.Module):
         "Final-norm hidden states [B, T, D]."
         T = input_ids.shape[1]
         if T > self.cfg.max_seq_len: raise ValueError(f'window of {T} tokens is longer than max_seq_len={self.cfg.max_seq_len}')
-        has_padding = attention_mask is not None and not bool(attention_mask.all())
+        has_padding = attention_mask is not None and (torch.compiler.is_compiling() or not bool(attention_mask.all()))
         key_mask = attention_mask[:, None, None, :] if has_padding else None
         x = self.drop(self.wte(input_ids) + self.wpe(torch.arange(T, device=input_ids.device)))
         for block in self.blocks: x = block(x, key_mask)
@@ -144,15 +145,7 @@ class MIDITransformerEncoder(nn.Module):
 
     def n_params(self)->int: return sum(p.numel() for p in self.parameters())
 
-# %% ../nbs/02_transformer.ipynb #5d4b1376
-def _pad_windows(windows:list, pad_id:int)->tuple:
-    "Stack 1-d id tensors into (input_ids [B, T], attention_mask [B, T]), padding to the longest."
-    lengths = torch.tensor([len(w) for w in windows])
-    input_ids = torch.full((len(windows), int(lengths.max())), pad_id, dtype=torch.long)
-    for row, window in enumerate(windows): input_ids[row, :len(window)] = torch.as_tensor(window)
-    return input_ids, torch.arange(input_ids.shape[1])[None] < lengths[:, None]
-
-# %% ../nbs/02_transformer.ipynb #af00e186
+# %% ../nbs/02_transformer.ipynb #e2371e3d
 @torch.inference_mode()
 def embed_songs(model:MIDITransformerEncoder,  # a trained (or untrained) encoder
                 dataset,                       # windows as dicts with 'input_ids' and 'song_idx', e.g. `MIDIDatasetPresaved`
@@ -173,10 +166,10 @@ def embed_songs(model:MIDITransformerEncoder,  # a trained (or untrained) encode
         items.sort(key=lambda item: len(item['input_ids']))
         for batch_start in range(0, len(items), batch_size):
             batch = items[batch_start:batch_start + batch_size]
-            input_ids, attention_mask = _pad_windows([item['input_ids'] for item in batch], model.cfg.pad_id)
+            padded = collate_windows(batch, model.cfg.pad_id)
             with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device.type == 'cuda'):
-                vectors = model.embed(input_ids.to(device), attention_mask.to(device)).float().cpu()
-            for item, vector, length in zip(batch, vectors, attention_mask.sum(1).tolist()):
+                vectors = model.embed(padded['input_ids'].to(device), padded['attention_mask'].to(device)).float().cpu()
+            for item, vector, length in zip(batch, vectors, padded['attention_mask'].sum(1).tolist()):
                 song = int(item['song_idx'])
                 sums[song] = sums.get(song, 0) + vector * length
                 weights[song] = weights.get(song, 0) + length

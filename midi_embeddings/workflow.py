@@ -9,7 +9,7 @@ __all__ = ['BUILTIN_SOURCES', 'OBJECTIVES', 'TOKENIZERS', 'MIDI_SUFFIXES', 'CONF
            'WandbConfig', 'Config', 'ConfigError', 'validate_config', 'load_config', 'announce', 'load_songs',
            'make_datasets', 'make_model', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
 
-# %% ../nbs/05a_workflow.ipynb #d50faae9
+# %% ../nbs/05a_workflow.ipynb #5127ad4f
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -18,14 +18,14 @@ from omegaconf.errors import OmegaConfBaseException
 import json, sys, time
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_report
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, Song
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, Song
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, load_checkpoint, set_seed, mask_tokens, resolve_device, SnapshotCallback
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn, report_table
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
-# %% ../nbs/05a_workflow.ipynb #58ebccad
+# %% ../nbs/05a_workflow.ipynb #a1022d7a
 @dataclass
 class TrainConfig:
     "Model and optimisation settings (`train.*`)."
@@ -55,11 +55,11 @@ class Config:
     device:str=MISSING
     seed:int=MISSING
 
-# %% ../nbs/05a_workflow.ipynb #345ec749
+# %% ../nbs/05a_workflow.ipynb #ace57080
 class ConfigError(ValueError):
     "A configuration value that cannot be used; the message names the key."
 
-# %% ../nbs/05a_workflow.ipynb #6655edb0
+# %% ../nbs/05a_workflow.ipynb #a486c8bf
 BUILTIN_SOURCES = ('composers', 'folk')
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 TOKENIZERS = ('REMI', 'TSD', 'MIDILike', 'Structured')
@@ -96,7 +96,7 @@ def _range_rules(cfg):
         ('device', cfg.device, cfg.device.split(':')[0] in ('cpu', 'cuda', 'mps'), 'cpu | cuda | cuda:N | mps'),
     ]
 
-# %% ../nbs/05a_workflow.ipynb #27203174
+# %% ../nbs/05a_workflow.ipynb #6efaf530
 MIDI_SUFFIXES = ('.mid', '.midi')
 
 def _check_source(source):
@@ -108,7 +108,7 @@ def _check_source(source):
     if not any(p.suffix.lower() in MIDI_SUFFIXES for p in folder.rglob('*')):
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
-# %% ../nbs/05a_workflow.ipynb #1deca472
+# %% ../nbs/05a_workflow.ipynb #96126f79
 def validate_config(cfg)->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -121,7 +121,7 @@ def validate_config(cfg)->DictConfig:
     _check_source(cfg.dataset.source)
     return cfg
 
-# %% ../nbs/05a_workflow.ipynb #6363ea0e
+# %% ../nbs/05a_workflow.ipynb #5aa11ba3
 CONFIG_DIR = Path(__file__).resolve().parent.parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
 def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
@@ -133,7 +133,7 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
-# %% ../nbs/05a_workflow.ipynb #d2bbdf17
+# %% ../nbs/05a_workflow.ipynb #09f900e3
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
 
@@ -141,26 +141,26 @@ def announce(step:str):
     "Print the step's number and name."
     print(f'\n== [{STEPS.index(step) + 1}/{len(STEPS)}] {step}', flush=True)
 
-# %% ../nbs/05a_workflow.ipynb #f470f4a7
+# %% ../nbs/05a_workflow.ipynb #276a3c90
 def load_songs(cfg:DictConfig)->list[Song]:
     "The songs of `cfg.dataset.source`, at most `cfg.dataset.limit` of them, balanced over labels."
     d = cfg.dataset
-    cache_dir = Path(d.cache_dir).expanduser() if d.cache_dir else None
+    cache_dir = Path(d.cache_dir).expanduser().resolve() if d.cache_dir else None
     if d.source in BUILTIN_SOURCES:
         return music21_corpus(d.source, limit=d.limit, seed=cfg.seed, cache_dir=cache_dir, timeout=d.timeout)
-    songs = folder_corpus(Path(d.source).expanduser(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
+    songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
-# %% ../nbs/05a_workflow.ipynb #81e47490
+# %% ../nbs/05a_workflow.ipynb #5631f449
 def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
-    cache_dir = Path(cfg.dataset.cache_dir).expanduser() if cfg.dataset.cache_dir else None
+    cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
     def presaved(songs): return MIDIDatasetPresaved(songs, tokenizer, cfg.train.max_seq_len, cache_dir, timeout=cfg.dataset.timeout)
     train = (MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
              if cfg.dataset.kind == 'dynamic' else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
-# %% ../nbs/05a_workflow.ipynb #3d655126
+# %% ../nbs/05a_workflow.ipynb #43bfdbb3
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
     "A fresh encoder shaped by `cfg.train`, seeded."
     set_seed(cfg.seed)
@@ -169,7 +169,7 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 nhead=t.nhead, num_layers=t.num_layers, dropout=t.dropout,
                                                 pad_id=tokenizer.pad_token_id))
 
-# %% ../nbs/05a_workflow.ipynb #18c50085
+# %% ../nbs/05a_workflow.ipynb #3dc7b396
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
     def snapshot(learn):
@@ -180,7 +180,7 @@ def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on
         return wandb_pages(tsne=page)
     return snapshot
 
-# %% ../nbs/05a_workflow.ipynb #823eb13e
+# %% ../nbs/05a_workflow.ipynb #0119dd65
 def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     "Masked-token loss and perplexity on the test split, with seeded masks."
     mask = lambda ids, attention: mask_tokens(ids, attention, tokenizer['MASK_None'], len(tokenizer),
@@ -188,7 +188,7 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     return evaluate_loss(model, test_ds, mask, lambda batch: collate_windows(batch, tokenizer.pad_token_id),
                          cfg.train.batch_size, str(device), cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #785d8e4c
+# %% ../nbs/05a_workflow.ipynb #3f8572d3
 def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores of our embeddings against TF-IDF and the untrained encoder."
     untrained = make_model(cfg, tokenizer).to(device).eval()
@@ -199,7 +199,7 @@ def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConf
     labels = [s.label for s in songs] if all(s.label for s in songs) else None
     return embedding_report(fns, list(scores.values()), labels, seed=cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #85b55708
+# %% ../nbs/05a_workflow.ipynb #3d7e7772
 def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
           run_dir:Path='outputs' # where checkpoints, reports and pages go
          )->dict:
@@ -239,15 +239,16 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     announce('embedding quality')
     report = quality_report(best, tokenizer, songs, splits, cfg, device)
     announce('visualizations')
+    write_manifest(songs, run_dir / 'songs.csv')
     viz_embeddings = embed_songs(best, viz, device=device, progress=False)
-    files = dict(checkpoint=learn.best_checkpoint,
+    files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
                  tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
                  animation=history.animation_html(run_dir / 'training_animation.html'),
                  report=_write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
     print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
     return dict(test=metrics, embeddings=report, files=files)
 
-# %% ../nbs/05a_workflow.ipynb #36c05a72
+# %% ../nbs/05a_workflow.ipynb #3280bcb5
 def _label_of(path, songs): return next((s.label for s in songs if Path(s.path) == Path(path)), None)
 
 def _write_json(path:Path, data)->Path:
