@@ -120,6 +120,9 @@ def main():
               f' -> {100 * hit / build:.1f}% of the build (target < 5%)')
         print(f'CPU work of the build per CPU second of the plain loop: {build_cpu / plain_cpu:.2f} '
               f'(on {args.workers} idle cores the build would run at about {args.workers * plain_cpu / build_cpu:.2f}x)')
+        if load > os.cpu_count():
+            print(f'note: the load average ({load:.1f}) exceeds the {os.cpu_count()} CPUs; with the kernel sharing CPU '
+                  f'fairly between sessions (autogroup), extra workers do not get extra CPU, so trust the CPU line above')
         print(f'peak memory (PSS) of this process and its workers: plain loop {plain_memory:.0f} MiB, '
               f'build {build_memory:.0f} MiB, hit {hit_memory:.0f} MiB; '
               f'this process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB')

@@ -8,7 +8,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/dataset.html.md"""
 __all__ = ['CACHE_FORMAT', 'window_spans', 'cache_key', 'build_token_cache', 'MIDIDatasetPresaved', 'augment',
            'MIDIDatasetDynamic', 'collate_windows']
 
-# %% ../nbs/01_dataset.ipynb #7d02afdb
+# %% ../nbs/01_dataset.ipynb #c47f6ede
 import hashlib, json, os, shutil, time, uuid
 from pathlib import Path
 import miditok
@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from .corpus import default_cache_dir, read_midi, safe_map
 from .tokenize import encode_file, encode_score, id_dtype, report_skipped, tokenizer_identity
 
-# %% ../nbs/01_dataset.ipynb #dc2ae035
+# %% ../nbs/01_dataset.ipynb #93c5e898
 def window_spans(song_lengths:np.ndarray, # number of ids of each song
                  max_seq_len:int          # most ids in one window
                 )->np.ndarray:
@@ -33,10 +33,10 @@ def window_spans(song_lengths:np.ndarray, # number of ids of each song
     stops = np.minimum(starts + max_seq_len, song_lengths[songs])
     return np.stack([songs, starts, stops], axis=1)
 
-# %% ../nbs/01_dataset.ipynb #10fb4f60
+# %% ../nbs/01_dataset.ipynb #3597eb85
 CACHE_FORMAT = 1
 
-# %% ../nbs/01_dataset.ipynb #548fe2bd
+# %% ../nbs/01_dataset.ipynb #ce989d98
 def _file_digest(path:Path)->str:
     "sha256 of the file's bytes, or a marker naming the error if it cannot be read."
     digest = hashlib.sha256()
@@ -46,7 +46,7 @@ def _file_digest(path:Path)->str:
     except OSError as error: return f'unreadable: {error}'
     return digest.hexdigest()
 
-# %% ../nbs/01_dataset.ipynb #20f7ff25
+# %% ../nbs/01_dataset.ipynb #a75d5f67
 def cache_key(files:list,                         # MIDI files, in song order
               tokenizer:miditok.MusicTokenizer    # the tokenizer that makes their ids
              )->str:
@@ -55,13 +55,13 @@ def cache_key(files:list,                         # MIDI files, in song order
     for path in files: digest.update(_file_digest(path).encode())
     return digest.hexdigest()[:24]
 
-# %% ../nbs/01_dataset.ipynb #514c9dbc
+# %% ../nbs/01_dataset.ipynb #974d557e
 class _Encoder:
     "Picklable worker: the token ids of one MIDI file."
     def __init__(self, tokenizer): self.tokenizer = tokenizer
     def __call__(self, path): return encode_file(self.tokenizer, path)
 
-# %% ../nbs/01_dataset.ipynb #bc0abced
+# %% ../nbs/01_dataset.ipynb #feed64d6
 def _write_token_cache(folder:Path, files:list, tokenizer, workers, timeout)->None:
     "Tokenize `files` in worker processes and write the cache into the new folder `folder`."
     folder.mkdir(parents=True)
@@ -83,7 +83,7 @@ def _write_token_cache(folder:Path, files:list, tokenizer, workers, timeout)->No
                 skipped={str(index): reason for index, reason in skipped.items()})
     (folder / 'meta.json').write_text(json.dumps(meta))
 
-# %% ../nbs/01_dataset.ipynb #935ac060
+# %% ../nbs/01_dataset.ipynb #61e49cb4
 def _remove_stale_builds(root:Path, max_age:float=24 * 3600):
     "Delete temporary build folders under `root` older than `max_age` seconds (left by killed builds)."
     for folder in root.glob('.*.tmp'):
@@ -91,7 +91,7 @@ def _remove_stale_builds(root:Path, max_age:float=24 * 3600):
             if time.time() - folder.stat().st_mtime > max_age: shutil.rmtree(folder, ignore_errors=True)
         except OSError: pass
 
-# %% ../nbs/01_dataset.ipynb #2a4d1cd8
+# %% ../nbs/01_dataset.ipynb #5e4152a5
 def build_token_cache(files:list,                       # MIDI files, in song order
                       tokenizer:miditok.MusicTokenizer, # the tokenizer that makes their ids
                       cache_dir:Path|None=None,         # cache root; None: the project's cache folder
@@ -113,7 +113,7 @@ def build_token_cache(files:list,                       # MIDI files, in song or
     finally: shutil.rmtree(building, ignore_errors=True)
     return folder
 
-# %% ../nbs/01_dataset.ipynb #ef84b71e
+# %% ../nbs/01_dataset.ipynb #bb8b89e2
 class MIDIDatasetPresaved(Dataset):
     "Consecutive windows of at most `max_seq_len` ids of every readable song, tokenized once and cached on disk."
     def __init__(self,
@@ -152,12 +152,12 @@ class MIDIDatasetPresaved(Dataset):
         window = self.ids[self.offsets[song] + start:self.offsets[song] + stop]
         return {'input_ids': torch.from_numpy(window.astype(np.int64)), 'song_idx': int(song)}
 
-# %% ../nbs/01_dataset.ipynb #6d8b69a9
+# %% ../nbs/01_dataset.ipynb #60cac5dc
 def _uniform_int(low:int, high:int)->int:
     "A random integer in `[low, high]` from torch's generator."
     return int(torch.randint(low, high + 1, ()).item())
 
-# %% ../nbs/01_dataset.ipynb #2b416f76
+# %% ../nbs/01_dataset.ipynb #ba76a17c
 def _pitch_extent(score)->tuple:
     "Lowest and highest pitch of the pitched (non-drum) notes of `score`; None if there are none."
     pitches = [track.notes.numpy()['pitch'] for track in score.tracks if not track.is_drum and track.note_num()]
@@ -165,7 +165,7 @@ def _pitch_extent(score)->tuple:
     pitches = np.concatenate(pitches)
     return int(pitches.min()), int(pitches.max())
 
-# %% ../nbs/01_dataset.ipynb #4a456b2b
+# %% ../nbs/01_dataset.ipynb #d748af24
 def augment(score,                       # the song (left unchanged)
             pitch_range:tuple,           # `(lowest, highest + 1)` pitch the tokenizer knows
             transpose:tuple=(-5, 5),     # semitones: smallest and largest shift, kept inside `pitch_range`
@@ -182,12 +182,12 @@ def augment(score,                       # the song (left unchanged)
     for tempo in augmented.tempos: tempo.qpm = tempo.qpm * factor
     return augmented
 
-# %% ../nbs/01_dataset.ipynb #17dff310
+# %% ../nbs/01_dataset.ipynb #93f6ce51
 def _check_readable(path)->int:
     "The number of notes of the MIDI file at `path`; raises ValueError if it cannot be used."
     return read_midi(path).note_num()
 
-# %% ../nbs/01_dataset.ipynb #902ce68a
+# %% ../nbs/01_dataset.ipynb #291969ef
 class MIDIDatasetDynamic(Dataset):
     "One augmented, randomly cropped window of at most `max_seq_len` ids per readable song, made anew at each access."
     def __init__(self,
@@ -221,7 +221,7 @@ class MIDIDatasetDynamic(Dataset):
         start = _uniform_int(0, len(ids) - self.max_seq_len) if len(ids) > self.max_seq_len else 0
         return {'input_ids': torch.from_numpy(ids[start:start + self.max_seq_len].astype(np.int64)), 'song_idx': index}
 
-# %% ../nbs/01_dataset.ipynb #fc1bf00a
+# %% ../nbs/01_dataset.ipynb #410f4662
 def collate_windows(batch:list, # items of either dataset
                     pad_id:int  # id filling the positions after a window's end
                    )->dict:

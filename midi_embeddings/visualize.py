@@ -10,7 +10,7 @@ __all__ = ['PALETTE', 'HEADLESS_FLAGS', 'PAGE_PROBE', 'tsne_2d', 'format_duratio
            'padded_range', 'training_animation_figure', 'training_animation_html', 'EmbeddingHistory', 'wandb_pages',
            'find_chromium', 'run_chromium', 'with_page_probe', 'read_dom', 'browser_check']
 
-# %% ../nbs/05_visualize.ipynb #ee4bd572
+# %% ../nbs/05_visualize.ipynb #7c4cbe55
 import json, os, re, shutil, subprocess, tempfile
 from html import unescape
 from pathlib import Path
@@ -21,7 +21,7 @@ from scipy.linalg import orthogonal_procrustes
 from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
 
-# %% ../nbs/05_visualize.ipynb #e5134241
+# %% ../nbs/05_visualize.ipynb #9312daae
 def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
             seed:int=42,               # random seed of the optimisation
             init:np.ndarray|None=None, # earlier layout [n, 2] to continue from; PCA when None
@@ -38,7 +38,7 @@ def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
     with threadpool_limits(limits=1, user_api='openmp'):
         return tsne.fit_transform(np.asarray(embeddings, dtype=np.float64))
 
-# %% ../nbs/05_visualize.ipynb #9faac4a9
+# %% ../nbs/05_visualize.ipynb #d1faaf78
 def format_duration(seconds:float|None # length of a song; None or NaN when unknown
                    )->str:
     "`seconds` as m:ss, or '?' when unknown."
@@ -46,13 +46,13 @@ def format_duration(seconds:float|None # length of a song; None or NaN when unkn
     minutes, rest = divmod(int(round(seconds)), 60)
     return f'{minutes}:{rest:02d}'
 
-# %% ../nbs/05_visualize.ipynb #14f54d14
+# %% ../nbs/05_visualize.ipynb #dd6072a9
 def label_names(labels:list # one label per song, None when unknown
                )->list[str]:
     "Labels as strings, with 'unlabelled' for None."
     return ['unlabelled' if label is None else str(label) for label in labels]
 
-# %% ../nbs/05_visualize.ipynb #a711a02d
+# %% ../nbs/05_visualize.ipynb #b1a5afbe
 PALETTE = qualitative.Plotly + qualitative.Dark24
 
 def song_traces(layout:np.ndarray,              # map positions [n, 2]
@@ -77,7 +77,7 @@ def song_traces(layout:np.ndarray,              # map positions [n, 2]
             hovertemplate='<b>%{customdata[0]}</b><br>label: %{customdata[1]}<br>duration: %{customdata[2]}<extra></extra>'))
     return traces
 
-# %% ../nbs/05_visualize.ipynb #954a95fc
+# %% ../nbs/05_visualize.ipynb #ce34c50f
 def map_layout(title:str,                   # page title
                x_range=None, y_range=None   # fixed axis ranges, for animations
               )->dict:
@@ -87,7 +87,7 @@ def map_layout(title:str,                   # page title
                 legend=dict(title='label', itemsizing='constant'),
                 xaxis=dict(axis, range=x_range), yaxis=dict(axis, range=y_range, scaleanchor='x', scaleratio=1))
 
-# %% ../nbs/05_visualize.ipynb #6b3122fa
+# %% ../nbs/05_visualize.ipynb #fbd59882
 def write_html_atomic(figure:go.Figure, # the figure to save
                       path:Path,        # destination .html
                       **kwargs          # passed to `figure.write_html`
@@ -100,7 +100,7 @@ def write_html_atomic(figure:go.Figure, # the figure to save
     os.replace(tmp, path)
     return path
 
-# %% ../nbs/05_visualize.ipynb #11f348b8
+# %% ../nbs/05_visualize.ipynb #1b00398a
 def tsne_figure(embeddings:np.ndarray,    # song vectors [n, d]
                 labels:list,              # one label per song (None: unlabelled)
                 names:list,               # one file name or path per song
@@ -111,7 +111,7 @@ def tsne_figure(embeddings:np.ndarray,    # song vectors [n, d]
     "An interactive t-SNE map of the songs, coloured by label."
     return go.Figure(song_traces(tsne_2d(embeddings, seed), labels, names, durations), map_layout(title))
 
-# %% ../nbs/05_visualize.ipynb #3e7a02b0
+# %% ../nbs/05_visualize.ipynb #adea32f3
 def tsne_html(embeddings:np.ndarray,      # song vectors [n, d]
               labels:list,                # one label per song (None: unlabelled)
               names:list,                 # one file name or path per song
@@ -123,7 +123,7 @@ def tsne_html(embeddings:np.ndarray,      # song vectors [n, d]
     "Write the t-SNE map of the songs as one self-contained HTML page; returns its path."
     return write_html_atomic(tsne_figure(embeddings, labels, names, durations, title, seed), path)
 
-# %% ../nbs/05_visualize.ipynb #a1e04b23
+# %% ../nbs/05_visualize.ipynb #b877b80c
 def align_to(layout:np.ndarray,    # map to move [n, 2]
              reference:np.ndarray  # map to match [n, 2]
             )->np.ndarray:
@@ -132,7 +132,7 @@ def align_to(layout:np.ndarray,    # map to move [n, 2]
     rotation, _ = orthogonal_procrustes(centred, reference - reference.mean(0))
     return centred @ rotation + reference.mean(0)
 
-# %% ../nbs/05_visualize.ipynb #10e7d888
+# %% ../nbs/05_visualize.ipynb #5f80d538
 def chained_tsne(embeddings_per_frame:list, # one [n, d] array per frame, the same songs in the same order
                  seed:int=42                # t-SNE seed
                 )->list[np.ndarray]:
@@ -144,7 +144,7 @@ def chained_tsne(embeddings_per_frame:list, # one [n, d] array per frame, the sa
         layouts.append(align_to(tsne_2d(embeddings, seed, init=layouts[-1]), layouts[-1]))
     return layouts
 
-# %% ../nbs/05_visualize.ipynb #4783c652
+# %% ../nbs/05_visualize.ipynb #1523b745
 def animation_controls(epochs:list,     # epoch of each frame, in order
                        frame_ms:int=800 # time per frame when playing
                       )->dict:
@@ -160,7 +160,7 @@ def animation_controls(epochs:list,     # epoch of each frame, in order
                 sliders=[dict(active=0, currentvalue=dict(prefix='epoch '), pad=dict(t=40), x=0.12, len=0.88,
                               steps=steps)])
 
-# %% ../nbs/05_visualize.ipynb #5d2ba849
+# %% ../nbs/05_visualize.ipynb #36018ae5
 def padded_range(values:np.ndarray, # coordinates along one axis
                  pad:float=0.05     # margin as a share of the range
                 )->list[float]:
@@ -169,7 +169,7 @@ def padded_range(values:np.ndarray, # coordinates along one axis
     margin = pad * max(high - low, 1e-9)
     return [low - margin, high + margin]
 
-# %% ../nbs/05_visualize.ipynb #db347187
+# %% ../nbs/05_visualize.ipynb #d7378d5e
 def training_animation_figure(frames:list,              # `(epoch, embeddings [n, d])` pairs, the same songs in each
                               labels:list,              # one label per song
                               names:list,               # one file name per song
@@ -188,7 +188,7 @@ def training_animation_figure(frames:list,              # `(epoch, embeddings [n
                      frames=[go.Frame(name=str(epoch), data=song_traces(layout, labels, names, durations))
                              for epoch, layout in zip(epochs, layouts)])
 
-# %% ../nbs/05_visualize.ipynb #5e7c8243
+# %% ../nbs/05_visualize.ipynb #0dad69c8
 def training_animation_html(frames:list,               # `(epoch, embeddings [n, d])` pairs, the same songs in each
                             labels:list,               # one label per song
                             names:list,                # one file name per song
@@ -201,7 +201,7 @@ def training_animation_html(frames:list,               # `(epoch, embeddings [n,
     return write_html_atomic(training_animation_figure(frames, labels, names, durations, title, seed), path,
                              auto_play=False)
 
-# %% ../nbs/05_visualize.ipynb #6201653b
+# %% ../nbs/05_visualize.ipynb #50ec0da8
 class EmbeddingHistory:
     "Song embeddings of the visualization set at chosen epochs, kept in one .npz file."
     def __init__(self,
@@ -214,7 +214,7 @@ class EmbeddingHistory:
         if self.path.exists(): self._load(names)
         elif names is None: raise ValueError(f"{self.path} does not exist: pass the songs' names to start a history")
         else:
-            self.names, self.labels = [str(name) for name in names], label_names(labels or [None] * len(names))
+            self.names, self.labels = [str(name) for name in names], label_names([None] * len(names) if labels is None else labels)
             self.durations = np.full(len(names), np.nan) if durations is None else np.asarray(durations, dtype=float)
             self.epochs, self.embeddings = [], []
 
@@ -263,7 +263,7 @@ class EmbeddingHistory:
         "Write the training animation of the frames kept so far."
         return training_animation_html(self.frames, self.labels, self.names, path, self.durations, **kwargs)
 
-# %% ../nbs/05_visualize.ipynb #11ab2ff8
+# %% ../nbs/05_visualize.ipynb #eac7b828
 def wandb_pages(**pages:Path # panel name = path of an HTML page
                )->dict:
     "`wandb.Html` objects for the given pages, ready for `wandb.log`."
@@ -274,13 +274,13 @@ def wandb_pages(**pages:Path # panel name = path of an HTML page
         with open(path, encoding='utf-8') as file: logged[name] = wandb.Html(file, inject=False)
     return logged
 
-# %% ../nbs/05_visualize.ipynb #23e28a11
+# %% ../nbs/05_visualize.ipynb #a886428d
 def find_chromium()->str|None:
     "Path of a Chromium or Chrome executable on the PATH, or None."
     names = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
     return next((shutil.which(name) for name in names if shutil.which(name)), None)
 
-# %% ../nbs/05_visualize.ipynb #8d906524
+# %% ../nbs/05_visualize.ipynb #8adb2981
 HEADLESS_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
                   '--hide-scrollbars', '--virtual-time-budget=10000')
@@ -299,7 +299,7 @@ def run_chromium(url:str,        # page to open, e.g. a file:// URL
         raise RuntimeError(f'Chromium failed on {url} (exit {result.returncode}): {result.stderr.strip()[-500:]}')
     return result.stdout
 
-# %% ../nbs/05_visualize.ipynb #8ef48aef
+# %% ../nbs/05_visualize.ipynb #5b883cc2
 PAGE_PROBE = '''<script>(() => {
   const errors = [];
   const record = message => {
@@ -313,7 +313,9 @@ PAGE_PROBE = '''<script>(() => {
   console.error = (...args) => { record(args.join(' ')); consoleError(...args); };
   window.addEventListener('load', () => setTimeout(() => {
     const plot = document.querySelector('.js-plotly-plot');
-    if (plot && window.Plotly) Plotly.Fx.hover(plot, [{curveNumber: 0, pointNumber: 0}]);
+    if (!plot || !window.Plotly) return;
+    document.documentElement.setAttribute('data-plot-frames', (plot._transitionData?._frames || []).length);
+    Plotly.Fx.hover(plot, [{curveNumber: 0, pointNumber: 0}]);
   }, 100));
 })();</script>'''
 
@@ -323,24 +325,26 @@ def with_page_probe(page_text:str # a full HTML page
     head = re.search(r'<head[^>]*>', page_text, re.I)
     return page_text[:head.end()] + PAGE_PROBE + page_text[head.end():] if head else PAGE_PROBE + page_text
 
-# %% ../nbs/05_visualize.ipynb #3d38a8b6
+# %% ../nbs/05_visualize.ipynb #da8e2506
 def read_dom(dom:str # the page's DOM as Chromium dumps it
             )->dict:
-    "What a probed page drew: plots, points, the hover label's lines, and the errors it raised."
+    "What a probed page drew: plots, points, animation frames, the hover label's lines, and the errors it raised."
     errors = re.search(r'<html[^>]*\sdata-page-errors="([^"]*)"', dom)
+    frames = re.search(r'<html[^>]*\sdata-plot-frames="(\d+)"', dom)
     hover = re.search(r'<g class="hovertext".*?</g>', dom, re.S)
     return dict(plots=len(re.findall(r'<div[^>]*class="[^"]*js-plotly-plot', dom)),
                 points=len(re.findall(r'class="point[ "]', dom)),
+                frames=int(frames.group(1)) if frames else 0,
                 hover=[unescape(line) for line in re.findall(r'>([^<>]+)</tspan>', hover.group(0))] if hover else [],
                 errors=json.loads(unescape(errors.group(1))) if errors else [])
 
-# %% ../nbs/05_visualize.ipynb #4de1134a
+# %% ../nbs/05_visualize.ipynb #23d39d96
 def browser_check(page:Path,                  # HTML page to open
                   screenshot:Path|None=None,  # where to save a PNG of the page; None: no screenshot
                   window:tuple=(1200, 800),   # browser window size in pixels
                   timeout:int=90              # seconds per Chromium run
                  )->dict:
-    "Open `page` in headless Chromium: its plots, points, hover label and errors (see `read_dom`), and a screenshot."
+    "Open `page` in headless Chromium: what it draws and the errors it raises (see `read_dom`), and a screenshot."
     page = Path(page)
     with tempfile.TemporaryDirectory() as probe_dir:
         probe = Path(probe_dir) / page.name
