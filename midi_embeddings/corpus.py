@@ -10,32 +10,32 @@ __all__ = ['log', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_
            'balanced_subset', 'normalize_score', 'music21_to_score', 'default_cache_dir', 'write_manifest',
            'read_manifest', 'music21_corpus', 'split_songs']
 
-# %% ../nbs/01a_corpus.ipynb #5e0fcd0e
+# %% ../nbs/01a_corpus.ipynb #0b0cb4c4
 import csv, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
-from itertools import zip_longest
 from functools import partial
+from itertools import zip_longest
 from multiprocessing.connection import wait
 from pathlib import Path
 import music21, symusic
 from tqdm.auto import tqdm
 
-# %% ../nbs/01a_corpus.ipynb #9fae3691
+# %% ../nbs/01a_corpus.ipynb #080d6e1c
 log = logging.getLogger('midi_embeddings')
 
-# %% ../nbs/01a_corpus.ipynb #ae43a288
+# %% ../nbs/01a_corpus.ipynb #629e24dd
 def _one_line(text:str, limit:int=200)->str:
     "`text` squeezed onto one line of at most `limit` characters."
     text = ' '.join(str(text).split())
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
-# %% ../nbs/01a_corpus.ipynb #68a53043
+# %% ../nbs/01a_corpus.ipynb #c1fdd4fc
 def _describe_error(error:BaseException)->str:
     "One line naming an exception's type and message, e.g. `ValueError: empty file`."
     return _one_line(f'{type(error).__name__}: {error}')
 
-# %% ../nbs/01a_corpus.ipynb #3b785670
+# %% ../nbs/01a_corpus.ipynb #2e24840c
 def _describe_exit(exitcode:int|None)->str:
     "Why a worker process ended, from its exit code (negative: killed by that signal)."
     if exitcode is not None and exitcode < 0:
@@ -43,7 +43,7 @@ def _describe_exit(exitcode:int|None)->str:
         return f'worker crashed ({name}, out of memory?)' if name == 'SIGKILL' else f'worker crashed ({name})'
     return f'worker exited with code {exitcode}'
 
-# %% ../nbs/01a_corpus.ipynb #a20e35cf
+# %% ../nbs/01a_corpus.ipynb #bf185187
 def _worker_loop(fn, conn):
     "Run `fn` on each task that arrives on `conn`; send back `(index, result, error)`."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -54,7 +54,7 @@ def _worker_loop(fn, conn):
         try: conn.send(answer)
         except Exception as error: conn.send((index, None, f'result could not be sent back: {_describe_error(error)}'))
 
-# %% ../nbs/01a_corpus.ipynb #f0abd735
+# %% ../nbs/01a_corpus.ipynb #ea4377b2
 def _check_importable(fn):
     "Fail with an actionable line if worker processes could not import `fn`."
     target = fn.func if isinstance(fn, partial) else fn
@@ -63,7 +63,7 @@ def _check_importable(fn):
         raise ValueError(f'safe_map: {getattr(target, "__name__", target)!r} is defined in a notebook or an interactive session, '
                          'where worker processes cannot import it; define it in a module, or pass workers=0')
 
-# %% ../nbs/01a_corpus.ipynb #52bf925d
+# %% ../nbs/01a_corpus.ipynb #c73b6af1
 def _worker_context(fn)->multiprocessing.context.BaseContext:
     "A forkserver context whose server preloads `fn`'s module, so that workers start in milliseconds."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
@@ -73,7 +73,7 @@ def _worker_context(fn)->multiprocessing.context.BaseContext:
     context.set_forkserver_preload(preload)
     return context
 
-# %% ../nbs/01a_corpus.ipynb #db4a2e59
+# %% ../nbs/01a_corpus.ipynb #fcbce0db
 class _Worker:
     "One worker process, its pipe, and the task it is running."
     def __init__(self, context, fn):
@@ -95,21 +95,21 @@ class _Worker:
         self.process.join()
         self.conn.close()
 
-# %% ../nbs/01a_corpus.ipynb #e4c7e2f9
+# %% ../nbs/01a_corpus.ipynb #f2b9349a
 def _ask_to_exit(worker:_Worker, grace:float=1):
     "Let an idle worker leave on its own (it may hold buffered output); `stop` kills it if it does not."
     try: worker.conn.send(None)
     except OSError: return
     worker.process.join(timeout=grace)
 
-# %% ../nbs/01a_corpus.ipynb #f68d7a91
+# %% ../nbs/01a_corpus.ipynb #132db078
 def _map_in_process(fn, items:list):
     "The unprotected, in-process version of `safe_map`, for debugging."
     for index, item in enumerate(items):
         try: yield index, fn(item), None
         except Exception as error: yield index, None, _describe_error(error)
 
-# %% ../nbs/01a_corpus.ipynb #3db7dc85
+# %% ../nbs/01a_corpus.ipynb #fe6ef87b
 def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     "A busy worker's `(index, result, error)` if it has one (None while it works), and whether the worker is still usable."
     if worker.conn.poll():
@@ -119,7 +119,7 @@ def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     if time.monotonic() >= worker.deadline: return (worker.task, None, f'timed out after {timeout:g}s'), False
     return None, True
 
-# %% ../nbs/01a_corpus.ipynb #bb44daca
+# %% ../nbs/01a_corpus.ipynb #5c9eb95e
 def _map_in_workers(fn, items:list, workers:int, timeout:float):
     "Run `fn` over `items` in `workers` watched processes; yield `(index, result, error)` as items complete."
     if getattr(multiprocessing.current_process(), '_inheriting', False):
@@ -146,22 +146,27 @@ def _map_in_workers(fn, items:list, workers:int, timeout:float):
             if worker.task is None: _ask_to_exit(worker)
             worker.stop()
 
-# %% ../nbs/01a_corpus.ipynb #ea30e816
+# %% ../nbs/01a_corpus.ipynb #453d14cc
+def _usable_cpus()->int:
+    "CPUs this process may run on (fewer than `os.cpu_count()` in a container or under `taskset`)."
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
+# %% ../nbs/01a_corpus.ipynb #d3cd2e82
 def safe_map(fn,                   # picklable top-level function of one item
              items,                # the items; each is sent to a worker process
-             workers:int|None=None,# worker processes; None: `os.cpu_count()`; 0: run in this process, unprotected
+             workers:int|None=None,# worker processes; None: one per usable CPU; 0: run in this process, unprotected
              timeout:float=60,     # seconds one item may take before its worker is killed
              desc:str|None=None):  # label of a progress bar on stderr; None: no bar
     "Yield `(index, result, error)` for each item as it completes; `error` is None or a one-line reason."
     items = list(items)
-    workers = os.cpu_count() if workers is None else workers
+    workers = _usable_cpus() if workers is None else workers
     results = _map_in_process(fn, items) if workers == 0 else _map_in_workers(fn, items, workers, timeout)
     with tqdm(total=len(items), desc=desc, disable=desc is None or not items, file=sys.stderr, leave=False) as bar:
         for answer in results:
             bar.update()
             yield answer
 
-# %% ../nbs/01a_corpus.ipynb #d8a29dbb
+# %% ../nbs/01a_corpus.ipynb #d2282166
 def read_midi(path:Path,                 # a .mid/.midi file
               max_bytes:int=16 * 2**20   # larger files are refused (the largest MIDI files in big collections are a few MB)
              )->symusic.Score:
@@ -179,10 +184,10 @@ def read_midi(path:Path,                 # a .mid/.midi file
     if score.note_num() == 0: raise ValueError('no notes')
     return score
 
-# %% ../nbs/01a_corpus.ipynb #27f4a4fe
+# %% ../nbs/01a_corpus.ipynb #41a19b9b
 MIDI_SUFFIXES = ('.mid', '.midi')
 
-# %% ../nbs/01a_corpus.ipynb #9c884567
+# %% ../nbs/01a_corpus.ipynb #397ca110
 def midi_files(root:Path        # a folder (searched recursively) or one MIDI file
               )->list[Path]:
     "Every `.mid`/`.midi` file under `root`, sorted; folders named like MIDI files are not files."
@@ -197,7 +202,7 @@ def midi_files(root:Path        # a folder (searched recursively) or one MIDI fi
         found += [Path(folder) / name for name in names if name.lower().endswith(MIDI_SUFFIXES)]
     return sorted(found)
 
-# %% ../nbs/01a_corpus.ipynb #bb518dab
+# %% ../nbs/01a_corpus.ipynb #f1dbe91a
 @dataclass
 class Song:
     "One MIDI file of a corpus, with its label and size."
@@ -208,18 +213,18 @@ class Song:
     n_notes: int = 0            # notes in the file
     duration: float = 0.0       # length in seconds
 
-# %% ../nbs/01a_corpus.ipynb #0a922dd1
+# %% ../nbs/01a_corpus.ipynb #937792e0
 def _midi_facts(path:Path, max_bytes:int=16 * 2**20)->tuple[int, float]:
     "Notes and seconds of the MIDI file at `path` (run in a worker: it parses the file)."
     score = read_midi(path, max_bytes)
     return score.note_num(), float(score.to('second').end())
 
-# %% ../nbs/01a_corpus.ipynb #db16ef2c
+# %% ../nbs/01a_corpus.ipynb #75685735
 def _reason_kind(reason:str)->str:
     "The kind of a skip reason: the reason without its exception type, details in brackets, or duration."
     return re.split(r' \(| after ', reason.removeprefix('ValueError: '))[0]
 
-# %% ../nbs/01a_corpus.ipynb #e3f91232
+# %% ../nbs/01a_corpus.ipynb #1fbe6892
 def _report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each item skipped now
                   n_kept:int,                     # items kept
                   what:str,                       # what was read, for the summary line
@@ -235,7 +240,7 @@ def _report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of eac
     if remembered: summary += f', {len(remembered)} of them in an earlier run'
     log.log(logging.WARNING if every_skip else logging.INFO, summary)
 
-# %% ../nbs/01a_corpus.ipynb #5b58300c
+# %% ../nbs/01a_corpus.ipynb #59bce6e7
 def folder_corpus(root:Path,                     # folder of .mid/.midi files (searched recursively)
                   labels_from_folders:bool=False,# label each song with its first sub-folder under `root`
                   workers:int|None=None,         # worker processes for parsing; 0: in this process
@@ -254,7 +259,7 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
     _report_skips(sorted(skipped), len(songs), f'{root}')
     return sorted(songs, key=lambda song: str(song.path))
 
-# %% ../nbs/01a_corpus.ipynb #af5808ba
+# %% ../nbs/01a_corpus.ipynb #9fd9e53a
 MUSIC21_WORKS = {
     'composers': {'Bach': ['bach/bwv*'], 'Palestrina': ['palestrina/*'], 'Monteverdi': ['monteverdi/*'],
                   'Trecento': ['trecento/*'], 'Beethoven': ['beethoven/**/*'], 'Mozart': ['mozart/**/*'],
@@ -264,12 +269,12 @@ MUSIC21_WORKS = {
              'Chinese': ['essenFolksong/han*.abc'], 'Irish': ['oneills1850/*.abc'], 'Scottish': ['airdsAirs/*.abc']}}
 SCORE_SUFFIXES = ('.mxl', '.xml', '.musicxml', '.krn', '.abc')
 
-# %% ../nbs/01a_corpus.ipynb #1a8c96fb
+# %% ../nbs/01a_corpus.ipynb #944ed5eb
 def music21_corpus_root()->Path:
     "The folder of the corpus bundled with music21."
     return Path(music21.__file__).parent / 'corpus'
 
-# %% ../nbs/01a_corpus.ipynb #41239e63
+# %% ../nbs/01a_corpus.ipynb #65ec3309
 def _abc_tunes(path:Path)->list[tuple[int, str]]:
     "The `(X: number, notes text)` of each tune in an abc file."
     tunes = []
@@ -279,10 +284,10 @@ def _abc_tunes(path:Path)->list[tuple[int, str]]:
         tunes.append((int(number.group(1)), notes))
     return tunes
 
-# %% ../nbs/01a_corpus.ipynb #b0de074a
+# %% ../nbs/01a_corpus.ipynb #6b507bbb
 NUMBERED_COLLECTIONS = ('oneills1850', 'airdsAirs')  # their X: numbers are the tune numbers of the printed book
 
-# %% ../nbs/01a_corpus.ipynb #272df239
+# %% ../nbs/01a_corpus.ipynb #722b00f7
 def _score_files(root:Path, patterns:list[str])->list[Path]:
     "The score files matching `patterns` under `root`, a file's MusicXML preferred over its Humdrum twin."
     files = sorted({path for pattern in patterns for path in root.glob(pattern)
@@ -290,7 +295,7 @@ def _score_files(root:Path, patterns:list[str])->list[Path]:
     stems_with_xml = {path.with_suffix('') for path in files if path.suffix != '.krn'}
     return [path for path in files if path.suffix != '.krn' or path.with_suffix('') not in stems_with_xml]
 
-# %% ../nbs/01a_corpus.ipynb #fc36c82a
+# %% ../nbs/01a_corpus.ipynb #1757889e
 def music21_works(label_set:str='composers', # 'composers' or 'folk'
                   root:Path|None=None        # music21's corpus folder; None: the bundled one
                  )->list[tuple[str, str]]:
@@ -308,7 +313,7 @@ def music21_works(label_set:str='composers', # 'composers' or 'folk'
                 works.append((label, f'{name}#{number}'))
     return works
 
-# %% ../nbs/01a_corpus.ipynb #637690a0
+# %% ../nbs/01a_corpus.ipynb #1d9ffe19
 def balanced_subset(items:list,                   # anything
                     limit:int|None,               # how many to take; None: all of them, shuffled by label
                     seed:int=42,                  # the same seed takes the same subset
@@ -322,7 +327,7 @@ def balanced_subset(items:list,                   # anything
     in_turns = [item for round_ in zip_longest(*groups.values()) for item in round_ if item is not None]
     return in_turns if limit is None else in_turns[:limit]
 
-# %% ../nbs/01a_corpus.ipynb #71619d32
+# %% ../nbs/01a_corpus.ipynb #03f3c583
 def normalize_score(score:symusic.Score, # changed in place
                     velocity:int=80,     # every note's velocity
                     tempo:float=120,     # the one tempo, in quarter notes per minute
@@ -337,7 +342,7 @@ def normalize_score(score:symusic.Score, # changed in place
     score.tempos.append(symusic.Tempo(0, tempo))
     return score
 
-# %% ../nbs/01a_corpus.ipynb #1dfca36d
+# %% ../nbs/01a_corpus.ipynb #4c9eacd8
 def _part_notes(part:music21.stream.Stream)->list[list]:
     "The `[start, end, pitch]` of each note of `part`, in quarter notes, tied notes joined."
     notes, open_ties = [], {}
@@ -354,7 +359,7 @@ def _part_notes(part:music21.stream.Stream)->list[list]:
             if tied_on: open_ties[pitch] = held
     return notes
 
-# %% ../nbs/01a_corpus.ipynb #dcae620c
+# %% ../nbs/01a_corpus.ipynb #5c4470c5
 def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of notes and chords
                      tpq:int=480                  # ticks per quarter note of the result
                     )->symusic.Score:
@@ -371,7 +376,7 @@ def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of no
     score.tempos.append(symusic.Tempo(0, 120.0))
     return score
 
-# %% ../nbs/01a_corpus.ipynb #daeb511c
+# %% ../nbs/01a_corpus.ipynb #fef24ca6
 def _write_atomically(path:Path, data:bytes):
     "Write `data` to `path` through a temporary file in the same folder, so readers see all of it or nothing."
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -379,7 +384,7 @@ def _write_atomically(path:Path, data:bytes):
     temporary.write_bytes(data)
     os.replace(temporary, path)
 
-# %% ../nbs/01a_corpus.ipynb #c13410ee
+# %% ../nbs/01a_corpus.ipynb #2b94d286
 def _parse_work(root:Path, work:str)->music21.stream.Score:
     "The music21 score of `work`: a file, or `file.abc#number` for one tune of an abc file."
     name, _, number = work.partition('#')
@@ -389,7 +394,7 @@ def _parse_work(root:Path, work:str)->music21.stream.Score:
         parsed = parsed.scores[0]
     return parsed
 
-# %% ../nbs/01a_corpus.ipynb #95cc78fe
+# %% ../nbs/01a_corpus.ipynb #30c1b9b9
 def _convert_work(task:tuple[Path, str, Path])->tuple[int, float]:
     "Convert `(corpus root, work, destination)` to a normalised MIDI file; return its notes and seconds."
     root, work, destination = task
@@ -402,15 +407,15 @@ def _convert_work(task:tuple[Path, str, Path])->tuple[int, float]:
     _write_atomically(destination, score.dumps_midi())
     return score.note_num(), float(score.to('second').end())
 
-# %% ../nbs/01a_corpus.ipynb #a5ad751a
+# %% ../nbs/01a_corpus.ipynb #eaa94f7d
 def default_cache_dir()->Path:
     "Where converted corpora are kept: `$MIDI_EMBEDDINGS_CACHE`, else `~/.cache/midi_embeddings`."
     return Path(os.environ.get('MIDI_EMBEDDINGS_CACHE') or '~/.cache/midi_embeddings').expanduser()
 
-# %% ../nbs/01a_corpus.ipynb #69947e22
+# %% ../nbs/01a_corpus.ipynb #05279288
 MANIFEST_FIELDS = ('path', 'label', 'label_set', 'source', 'n_notes', 'duration')
 
-# %% ../nbs/01a_corpus.ipynb #a9c126e6
+# %% ../nbs/01a_corpus.ipynb #964edec2
 def write_manifest(songs:list[Song], # songs to list
                    path:Path         # the CSV file, written atomically; song paths under its folder are stored relative to it
                   ):
@@ -419,22 +424,22 @@ def write_manifest(songs:list[Song], # songs to list
     writer = csv.DictWriter(rows, MANIFEST_FIELDS, lineterminator='\n')
     writer.writeheader()
     for song in songs:
-        row = asdict(song)
-        if Path(song.path).is_relative_to(Path(path).parent): row['path'] = Path(song.path).relative_to(Path(path).parent).as_posix()
+        row, song_path, folder = asdict(song), Path(song.path).absolute(), Path(path).parent.absolute()
+        row['path'] = song_path.relative_to(folder).as_posix() if song_path.is_relative_to(folder) else str(song_path)
         writer.writerow(row)
     _write_atomically(Path(path), rows.getvalue().encode())
 
-# %% ../nbs/01a_corpus.ipynb #7cf60d7a
+# %% ../nbs/01a_corpus.ipynb #8ae7ef14
 def read_manifest(path:Path)->list[Song]:
     "The songs listed in a manifest written by `write_manifest`."
     with open(path, newline='') as file: rows = list(csv.DictReader(file))
     return [Song(Path(path).parent / row['path'], row['label'] or None, row['label_set'] or None, row['source'],
                  int(row['n_notes']), float(row['duration'])) for row in rows]
 
-# %% ../nbs/01a_corpus.ipynb #37c1be66
+# %% ../nbs/01a_corpus.ipynb #fdda6e66
 def _failure_marker(destination:Path)->Path: return destination.with_name(destination.name + '.failed')
 
-# %% ../nbs/01a_corpus.ipynb #723312e4
+# %% ../nbs/01a_corpus.ipynb #11df1de7
 def _remembered_failure(destination:Path, # where the work's MIDI file would be
                         timeout:float     # this run's timeout: a work that timed out with a shorter one is tried again
                        )->str|None:
@@ -445,7 +450,7 @@ def _remembered_failure(destination:Path, # where the work's MIDI file would be
     timed_out = re.match(r'timed out after ([\d.]+)s', reason)
     return None if timed_out and float(timed_out.group(1)) < timeout else reason
 
-# %% ../nbs/01a_corpus.ipynb #c4cced88
+# %% ../nbs/01a_corpus.ipynb #1935e24e
 def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:dict)->Song|None:
     "The song already converted to `destination`, from the manifest or the file; None if there is none."
     if not destination.exists(): return None
@@ -453,10 +458,10 @@ def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:
     try: return Song(destination, label, label_set, source, *_midi_facts(destination))
     except ValueError: return None
 
-# %% ../nbs/01a_corpus.ipynb #adc4d099
+# %% ../nbs/01a_corpus.ipynb #1054d229
 CACHE_VERSION = 'music21-v2'  # part of the cache path: change it when conversion or normalisation changes
 
-# %% ../nbs/01a_corpus.ipynb #16b051c1
+# %% ../nbs/01a_corpus.ipynb #88a3b926
 def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
                    limit:int|None=None,       # at most this many works, balanced across labels; None: all
                    seed:int=42,               # chooses the subset when `limit` is given
@@ -490,7 +495,7 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     _report_skips(sorted(skipped), len(songs), f'music21 {label_set} ({folder})', sorted(remembered))
     return sorted(songs, key=lambda song: str(song.path))
 
-# %% ../nbs/01a_corpus.ipynb #526c39a3
+# %% ../nbs/01a_corpus.ipynb #aed6ca00
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     "How many of a label's `n` songs go to validation and to test: at least one each from three songs on, one left to train."
     n_valid = max(round(n * valid_pct), 1 if valid_pct > 0 and n >= 2 else 0)
@@ -498,7 +503,7 @@ def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     while n_valid + n_test >= n > 0: n_test, n_valid = (n_test - 1, n_valid) if n_test >= n_valid else (n_test, n_valid - 1)
     return n_valid, n_test
 
-# %% ../nbs/01a_corpus.ipynb #dece1613
+# %% ../nbs/01a_corpus.ipynb #1de9fc09
 def split_songs(songs:list[Song],     # the corpus
                 seed:int=42,          # the same songs and seed give the same splits
                 valid_pct:float=0.1,  # share of each label's songs for validation
