@@ -9,7 +9,7 @@ __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'stratified_folds', 
            'retrieval_scores', 'crop_score', 'split_halves', 'transpose_score', 'tfidf_embeddings', 'tfidf_embed_fn',
            'encoder_embed_fn', 'song_views', 'report_table', 'embedding_report']
 
-# %% ../nbs/04_evaluate.ipynb #07763be6
+# %% ../nbs/04_evaluate.ipynb #8ec54c26
 import math, warnings
 from typing import Callable
 import numpy as np
@@ -27,13 +27,13 @@ from tqdm.auto import tqdm
 from .tokenize import encode_score
 from .transformer import embed_songs
 
-# %% ../nbs/04_evaluate.ipynb #65bd9107
+# %% ../nbs/04_evaluate.ipynb #f726326f
 def perplexity(loss:float # mean cross-entropy per token, in nats
               )->float:
     "Perplexity of a mean token cross-entropy: `exp(loss)`, `inf` past what a float holds."
     return math.exp(loss) if loss < 700 else math.inf
 
-# %% ../nbs/04_evaluate.ipynb #ef54937e
+# %% ../nbs/04_evaluate.ipynb #b4d8bc15
 def evaluate_loss(model:torch.nn.Module, # `model(input_ids, attention_mask, labels) -> (logits, loss)`
                   dataset,               # items `{'input_ids': LongTensor[T], ...}`, e.g. the test split's dataset
                   mask_fn:Callable,      # `mask_fn(input_ids, attention_mask) -> (masked_input_ids, labels)`
@@ -62,7 +62,7 @@ def evaluate_loss(model:torch.nn.Module, # `model(input_ids, attention_mask, lab
     mean_loss = total_loss / total_tokens
     return dict(loss=mean_loss, perplexity=perplexity(mean_loss), tokens=total_tokens)
 
-# %% ../nbs/04_evaluate.ipynb #286c12c7
+# %% ../nbs/04_evaluate.ipynb #f33ad242
 def stratified_folds(labels,      # one label per song
                      folds:int=5, # folds wanted
                      seed:int=42  # shuffle seed
@@ -75,7 +75,7 @@ def stratified_folds(labels,      # one label per song
     if n_splits < folds: warnings.warn(f'{n_splits} folds instead of {folds}: label {names[counts.argmin()]!r} has only {counts.min()} songs')
     return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
 
-# %% ../nbs/04_evaluate.ipynb #c5e934c1
+# %% ../nbs/04_evaluate.ipynb #dcd8f689
 def knn_accuracy(embeddings,       # [n, D] dense or sparse, one row per song
                  labels,           # one label per song
                  k:int=5,          # neighbours that vote
@@ -86,7 +86,7 @@ def knn_accuracy(embeddings,       # [n, D] dense or sparse, one row per song
     classifier = KNeighborsClassifier(n_neighbors=k, metric='cosine', algorithm='brute')
     return float(cross_val_score(classifier, embeddings, np.asarray(labels), cv=stratified_folds(labels, folds, seed)).mean())
 
-# %% ../nbs/04_evaluate.ipynb #f57d5a91
+# %% ../nbs/04_evaluate.ipynb #a73dcd81
 def logreg_accuracy(embeddings,       # [n, D] dense or sparse, one row per song
                     labels,           # one label per song
                     folds:int=5,      # cross-validation folds
@@ -98,7 +98,7 @@ def logreg_accuracy(embeddings,       # [n, D] dense or sparse, one row per song
     classifier = make_pipeline(scaler, LogisticRegression(C=C, max_iter=2000))
     return float(cross_val_score(classifier, embeddings, np.asarray(labels), cv=stratified_folds(labels, folds, seed)).mean())
 
-# %% ../nbs/04_evaluate.ipynb #93cccbc1
+# %% ../nbs/04_evaluate.ipynb #82c82750
 def retrieval_scores(query_embeddings, # [n, D] dense or sparse: query i is a view of song i
                      key_embeddings,   # [n, D] dense or sparse: key i is song i
                      block_size:int=1024, # queries compared at once
@@ -120,14 +120,14 @@ def retrieval_scores(query_embeddings, # [n, D] dense or sparse: query i is a vi
     ranks = np.concatenate(ranks)
     return dict(top1=float((ranks == 1).mean()), mrr=float((1 / ranks).mean()))
 
-# %% ../nbs/04_evaluate.ipynb #bf4118ac
+# %% ../nbs/04_evaluate.ipynb #9d5f6de1
 def _note_onsets(score:symusic.Score)->np.ndarray:
     "Sorted distinct note onset times over all tracks, in ticks."
     onsets = [track.notes.numpy()['time'] for track in score.tracks if track.note_num()]
     if not onsets: raise ValueError('the song has no notes, so no view can be cut from it')
     return np.unique(np.concatenate(onsets))
 
-# %% ../nbs/04_evaluate.ipynb #3e4435f5
+# %% ../nbs/04_evaluate.ipynb #dee06b5c
 def crop_score(score:symusic.Score, # the song
                fraction:float=0.5,  # share of the song's duration the excerpt covers
                seed:int=0           # which excerpt: the same seed gives the same excerpt
@@ -139,7 +139,7 @@ def crop_score(score:symusic.Score, # the song
     start = int(np.random.default_rng(seed).choice(candidates if len(candidates) else onsets[:1]))
     return score.clip(start, start + length, clip_end=False).shift_time(-start)
 
-# %% ../nbs/04_evaluate.ipynb #a48e1e1f
+# %% ../nbs/04_evaluate.ipynb #a73fbe97
 def split_halves(score:symusic.Score # the song; needs notes at 2 different times at least
                 )->tuple[symusic.Score, symusic.Score]:
     "The first and second half of a song, cut at its middle note onset; the second shifted to time 0."
@@ -148,7 +148,7 @@ def split_halves(score:symusic.Score # the song; needs notes at 2 different time
     middle = int(onsets[len(onsets) // 2])
     return score.clip(int(onsets[0]), middle, clip_end=False), score.clip(middle, score.end() + 1, clip_end=False).shift_time(-middle)
 
-# %% ../nbs/04_evaluate.ipynb #4f24ee3d
+# %% ../nbs/04_evaluate.ipynb #5a594558
 def transpose_score(score:symusic.Score, # the song (left unchanged)
                     semitones:int        # interval, up if positive
                    )->symusic.Score:
@@ -163,12 +163,12 @@ def transpose_score(score:symusic.Score, # the song (left unchanged)
         track.notes = symusic.Note.from_numpy(notes['time'], notes['duration'], pitches, notes['velocity'])
     return transposed
 
-# %% ../nbs/04_evaluate.ipynb #738fe33f
+# %% ../nbs/04_evaluate.ipynb #1d4750b3
 def _as_words(sequences)->list[str]:
     "Token-id sequences as space-separated words, the text `TfidfVectorizer` reads."
     return [' '.join(map(str, sequence)) for sequence in sequences]
 
-# %% ../nbs/04_evaluate.ipynb #cd082513
+# %% ../nbs/04_evaluate.ipynb #26acc713
 def _tfidf_vectorizer(fit_sequences,      # token-id sequences the vocabulary and IDF are learned from
                       ngram_range=(1, 2)  # token n-gram sizes counted
                      )->TfidfVectorizer:
@@ -176,7 +176,7 @@ def _tfidf_vectorizer(fit_sequences,      # token-id sequences the vocabulary an
     vectorizer = TfidfVectorizer(token_pattern=r'\S+', lowercase=False, ngram_range=tuple(ngram_range), dtype=np.float32)
     return vectorizer.fit(_as_words(fit_sequences))
 
-# %% ../nbs/04_evaluate.ipynb #1c8cff78
+# %% ../nbs/04_evaluate.ipynb #f80c3d26
 def tfidf_embeddings(sequences,              # token-id sequences to embed, one per song
                      fit_sequences=None,     # sequences the vocabulary and IDF are learned from; default `sequences`
                      ngram_range=(1, 2)      # token n-gram sizes counted
@@ -185,7 +185,7 @@ def tfidf_embeddings(sequences,              # token-id sequences to embed, one 
     vectorizer = _tfidf_vectorizer(sequences if fit_sequences is None else fit_sequences, ngram_range)
     return vectorizer.transform(_as_words(sequences))
 
-# %% ../nbs/04_evaluate.ipynb #3c0e1232
+# %% ../nbs/04_evaluate.ipynb #95489f10
 def tfidf_embed_fn(tokenizer,              # the project's miditok tokenizer
                    fit_scores:list,        # songs the vocabulary and IDF are learned from
                    ngram_range=(1, 2)      # token n-gram sizes counted
@@ -195,7 +195,7 @@ def tfidf_embed_fn(tokenizer,              # the project's miditok tokenizer
     vectorizer = _tfidf_vectorizer(token_ids(fit_scores), ngram_range)
     return lambda scores: vectorizer.transform(_as_words(token_ids(scores)))
 
-# %% ../nbs/04_evaluate.ipynb #ec33f928
+# %% ../nbs/04_evaluate.ipynb #1c7fe04a
 def encoder_embed_fn(model:torch.nn.Module, # a `MIDITransformerEncoder`, trained or not
                      tokenizer,             # the tokenizer the model was trained with
                      batch_size:int=16,     # windows per forward pass
@@ -212,7 +212,7 @@ def encoder_embed_fn(model:torch.nn.Module, # a `MIDITransformerEncoder`, traine
         return embed_songs(model, windows, batch_size=batch_size, device=device, progress=False)
     return embed_scores
 
-# %% ../nbs/04_evaluate.ipynb #c04bfa18
+# %% ../nbs/04_evaluate.ipynb #6f2a4193
 def song_views(scores:list,                      # the songs
                crop_fraction:float=0.5,          # share of a song each excerpt covers
                semitones=(1, 2, 3, 4, 5),        # transposition intervals, one drawn per song
@@ -227,11 +227,11 @@ def song_views(scores:list,                      # the songs
                 first_half=[first for first, _ in halves], second_half=[second for _, second in halves],
                 transposed=[transpose_score(score, shift) for score, shift in zip(scores, shifts)], shifts=shifts)
 
-# %% ../nbs/04_evaluate.ipynb #24493ca4
+# %% ../nbs/04_evaluate.ipynb #1e9e008e
 REPORT_COLUMNS = {'method': 'method', 'knn': 'kNN', 'logreg': 'logreg', 'crop_top1': 'crop top1',
                   'crop_mrr': 'crop MRR', 'halves_top1': 'halves top1', 'transpose_top1': 'transpose top1'}
 
-# %% ../nbs/04_evaluate.ipynb #98369104
+# %% ../nbs/04_evaluate.ipynb #7ac6cc56
 def report_table(rows:list # dicts with the keys of `REPORT_COLUMNS`
                 )->str:
     "The report rows as a markdown table, numbers to 3 decimals."
@@ -239,7 +239,7 @@ def report_table(rows:list # dicts with the keys of `REPORT_COLUMNS`
     lines = ['| ' + ' | '.join(REPORT_COLUMNS.values()) + ' |', '|' + '---|' * len(REPORT_COLUMNS)]
     return '\n'.join(lines + ['| ' + ' | '.join(cell(row[key]) for key in REPORT_COLUMNS) + ' |' for row in rows])
 
-# %% ../nbs/04_evaluate.ipynb #885c9307
+# %% ../nbs/04_evaluate.ipynb #aa2c78ac
 def _method_row(name:str, embed_fn:Callable, views:dict, labels, k:int, folds:int, seed:int)->dict:
     "One report row: probes and retrieval of one embed function on the shared views."
     progress = tqdm(total=6, desc=f'embedding views ({name})', leave=False)
@@ -258,13 +258,13 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, k:int, folds:in
     return row | dict(crop_top1=crops['top1'], crop_mrr=crops['mrr'], halves_top1=halves['top1'], halves_mrr=halves['mrr'],
                       transpose_top1=transposed['top1'], transpose_mrr=transposed['mrr'])
 
-# %% ../nbs/04_evaluate.ipynb #8669b901
+# %% ../nbs/04_evaluate.ipynb #7ddee0f1
 def _as_score(song)->symusic.Score:
     "A `symusic.Score` from a Score, a MIDI path, or a corpus `Song` (anything with a `.path`)."
     if isinstance(song, symusic.Score): return song
     return symusic.Score(str(getattr(song, 'path', song)))
 
-# %% ../nbs/04_evaluate.ipynb #be429c94
+# %% ../nbs/04_evaluate.ipynb #4ca038d2
 def embedding_report(embed_fns:dict,            # method name -> embed function `list[Score] -> [n, D]`
                      songs:list,                 # Scores, MIDI paths or corpus `Song`s, the same for every method
                      labels=None,                # one label per song, or None to skip the label probes
