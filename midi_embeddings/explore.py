@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/explore.html.md"""
 # %% auto #0
 __all__ = ['nearest_songs', 'piano_roll', 'EmbeddingExplorer', 'explore_run']
 
-# %% ../nbs/06_explore.ipynb #29e41722
+# %% ../nbs/06_explore.ipynb #593926a2
 from pathlib import Path
 import html
 import numpy as np
@@ -19,7 +19,7 @@ from .train import load_checkpoint
 from .evaluate import encoder_embed_fn
 from .visualize import tsne_2d, song_traces, map_layout
 
-# %% ../nbs/06_explore.ipynb #d4fb3b1c
+# %% ../nbs/06_explore.ipynb #0dcad217
 def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
                   index:int,             # the song whose neighbours are wanted
                   k:int=5                # neighbours returned
@@ -30,7 +30,7 @@ def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
     order = np.argsort(-similarities, kind='stable')[:min(k, len(embeddings) - 1)]
     return order, similarities[order]
 
-# %% ../nbs/06_explore.ipynb #ea8d1c09
+# %% ../nbs/06_explore.ipynb #042a7b10
 def piano_roll(score:symusic.Score, # the song
                title:str='',        # shown above the roll
                max_seconds:float=60 # only the first seconds are drawn
@@ -48,7 +48,7 @@ def piano_roll(score:symusic.Score, # the song
         fig.add_trace(go.Scatter(x=x, y=y, mode='lines', line=dict(width=4), name=track.name or 'track'))
     return fig
 
-# %% ../nbs/06_explore.ipynb #0082081f
+# %% ../nbs/06_explore.ipynb #d9022b28
 class EmbeddingExplorer:
     "Widgets to browse songs by their embeddings: search, neighbours with similarity, piano rolls, t-SNE map."
     def __init__(self, embeddings:np.ndarray, # song vectors [n, D], L2-normalised
@@ -91,8 +91,10 @@ class EmbeddingExplorer:
         rows = ''.join(f'<tr><td>{html.escape(self.names[i])}</td><td>{sim:.3f}</td><td>{html.escape(str(self.songs[i].label))}</td></tr>'
                        for i, sim in zip(self.neighbours, self.similarities))
         self.table.value = ('<table><tr><th>neighbour</th><th>cosine</th><th>label</th></tr>' + rows + '</table>')
-        chosen = [index, *self.neighbours]
-        self.rolls.children = [go.FigureWidget(piano_roll(read_midi(self.songs[i].path), self._title(i))) for i in chosen]
+        titles = [f'chosen: {self._title(index)}'] + [f'{self._title(i)}, cosine {sim:.3f}'
+                                                       for i, sim in zip(self.neighbours, self.similarities)]
+        self.rolls.children = [go.FigureWidget(piano_roll(read_midi(self.songs[i].path), title))
+                               for i, title in zip([index, *self.neighbours], titles)]
         with self.map.batch_update():
             self.map.data[-2].x, self.map.data[-2].y = self.layout[self.neighbours, 0], self.layout[self.neighbours, 1]
             self.map.data[-1].x, self.map.data[-1].y = self.layout[[index], 0], self.layout[[index], 1]
@@ -106,11 +108,24 @@ class EmbeddingExplorer:
         controls = widgets.HBox([self.search, self.song, self.k])
         return widgets.VBox([controls, widgets.HBox([self.map, self.table]), self.rolls])
 
+    def save_html(self, path:Path)->Path:
+        "A static page of what the explorer shows now (map, neighbour table, piano rolls), to share or screenshot."
+        figures = [go.Figure(self.map).update_layout(width=850), *self.rolls.children]
+        parts = [go.Figure(fig).to_html(full_html=False, include_plotlyjs=i == 0) for i, fig in enumerate(figures)]
+        page = (f'<html><head><meta charset="utf-8"><title>{html.escape(self._title(self.song.value))}</title></head><body>'
+                f'<div style="display:flex">{parts[0]}<div style="margin:40px">{self.table.value}</div></div>'
+                + ''.join(parts[1:]) + '</body></html>')
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + '.tmp')
+        tmp.write_text(page, encoding='utf-8')
+        return tmp.replace(path)
+
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/06_explore.ipynb #1007b9de
+# %% ../nbs/06_explore.ipynb #e2b1dc09
 def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.workflow.train`
                 k:int=5          # neighbours shown
                )->EmbeddingExplorer:

@@ -12,7 +12,7 @@ __all__ = ['CHECKPOINT_FILES', 'resolve_device', 'set_seed', 'mask_tokens', 'win
            'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
            'distributed_setup', 'fit']
 
-# %% ../nbs/03_train.ipynb #44460bce
+# %% ../nbs/03_train.ipynb #0c86fc32
 import json, math, os, random, shutil, sys, time, warnings
 from contextlib import nullcontext
 from functools import partial
@@ -28,7 +28,7 @@ from .dataset import collate_windows
 from .tokenize import load_tokenizer
 from .transformer import EncoderConfig, MIDITransformerEncoder
 
-# %% ../nbs/03_train.ipynb #c4542480
+# %% ../nbs/03_train.ipynb #4d07d4bd
 def resolve_device(name:str='cuda')->torch.device:
     "`torch.device(name)`, or the CPU with one warning when `name` asks for an accelerator this machine lacks."
     try: device = torch.device(name)
@@ -41,12 +41,12 @@ def resolve_device(name:str='cuda')->torch.device:
         return torch.device('cpu')
     return device
 
-# %% ../nbs/03_train.ipynb #4df4a613
+# %% ../nbs/03_train.ipynb #785df52e
 def set_seed(seed:int):
     "Seed Python, numpy and torch (CPU and CUDA); call it before building the model for reproducible weights."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/03_train.ipynb #fcc125b0
+# %% ../nbs/03_train.ipynb #8decede1
 def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
                 attention_mask:torch.Tensor,   # Bool [B, T], True = real token
                 mask_id:int,                   # id of the mask token, `tokenizer['MASK_None']`
@@ -66,7 +66,7 @@ def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
     masked = torch.where(picked & (action >= 0.8) & (action < 0.9), random_ids, masked)
     return masked, torch.where(picked, input_ids, -100)
 
-# %% ../nbs/03_train.ipynb #d86c3879
+# %% ../nbs/03_train.ipynb #1664f00b
 def window_index(dataset)->tuple:
     "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) when present, else read once."
     spans = getattr(dataset, 'spans', None)
@@ -76,7 +76,7 @@ def window_index(dataset)->tuple:
         lengths, songs = [len(item['input_ids']) for item in items], [int(item['song_idx']) for item in items]
     return np.asarray(lengths, dtype=np.int64), np.asarray(songs, dtype=np.int64)
 
-# %% ../nbs/03_train.ipynb #c57a3086
+# %% ../nbs/03_train.ipynb #ce8f11db
 class LengthBucketSampler:
     "Batches of windows of similar length, in a shuffled order that depends only on (seed, epoch); sharded for DDP."
     def __init__(self, lengths,                    # token count of each window
@@ -127,18 +127,18 @@ class LengthBucketSampler:
         n = len(self.lengths) if self.windows_per_song is None else int(np.minimum(np.bincount(self.song_idx), self.windows_per_song).sum())
         return math.ceil(math.ceil(n / self.batch_size) / self.world_size)
 
-# %% ../nbs/03_train.ipynb #0600bbee
+# %% ../nbs/03_train.ipynb #e699c9f4
 class CancelFitException(Exception): "Stop training after the current stage."
 class CancelEpochException(Exception): "Skip the rest of the current epoch's batches."
 class CancelBatchException(Exception): "Skip the rest of the current batch (e.g. its optimiser step)."
 _CANCEL = dict(fit=CancelFitException, epoch=CancelEpochException, batch=CancelBatchException)
 
-# %% ../nbs/03_train.ipynb #91724567
+# %% ../nbs/03_train.ipynb #c6ff490c
 class Callback:
     "Base class: override any of the events; lower `order` runs first; `all_ranks` callbacks also run on DDP ranks > 0."
     order, all_ranks = 0, False
 
-# %% ../nbs/03_train.ipynb #5648d04a
+# %% ../nbs/03_train.ipynb #aa126aec
 class with_cbs:
     "Decorator running `before_<stage>` and `after_<stage>` callbacks around a Learner method."
     def __init__(self, stage:str): self.stage = stage
@@ -151,7 +151,7 @@ class with_cbs:
             learn.callback(f'after_{self.stage}')
         return wrapped
 
-# %% ../nbs/03_train.ipynb #e6dbd9f8
+# %% ../nbs/03_train.ipynb #0c577a62
 class Learner:
     "Train `model` on `train_dl`, validate on `valid_dl` every epoch; all extras are callbacks."
     def __init__(self, model, train_dl, valid_dl, opt, sched=None, cbs=(), device='cpu', grad_clip:float=1.0,
@@ -217,7 +217,7 @@ class Learner:
         self._fit(epochs)
         return self
 
-# %% ../nbs/03_train.ipynb #5d87c4b7
+# %% ../nbs/03_train.ipynb #765d260d
 class MaskedLMCallback(Callback):
     "Replace each batch's ids with BERT-masked ids and add `labels` (the masked-token objective)."
     order, all_ranks = -10, True
@@ -240,7 +240,7 @@ class MaskedLMCallback(Callback):
         ids, labels = self.mask(learn.batch['input_ids'], learn.batch['attention_mask'], generator=self.generator)
         learn.batch = dict(learn.batch, input_ids=ids, labels=labels)
 
-# %% ../nbs/03_train.ipynb #ff144ce0
+# %% ../nbs/03_train.ipynb #cb947ed4
 class MetricsCallback(Callback):
     "Per epoch: train/valid loss, valid perplexity, learning rate, training tokens/s, seconds; in `learn.history`."
     order, all_ranks = 10, True
@@ -271,7 +271,7 @@ class MetricsCallback(Callback):
         return (f"epoch {row['epoch']}/{epochs}  train {row['train_loss']:.4f}{valid}  lr {row['lr']:.2e}  "
                 f"{row['tokens_per_s']:,.0f} tok/s  {row['seconds']:.0f}s")
 
-# %% ../nbs/03_train.ipynb #77e868f7
+# %% ../nbs/03_train.ipynb #bb9bc21e
 class ProgressCallback(Callback):
     "A tqdm bar per epoch phase, showing the running loss."
     order = 20
@@ -283,10 +283,10 @@ class ProgressCallback(Callback):
         if learn.training: self.bar.set_postfix(loss=f'{learn.loss.item():.4f}', refresh=False)
     def after_epoch(self, learn): self.bar.close()
 
-# %% ../nbs/03_train.ipynb #4d944fdc
+# %% ../nbs/03_train.ipynb #612fa016
 class NonFiniteLossError(RuntimeError): "Training stopped because the loss was NaN or infinite."
 
-# %% ../nbs/03_train.ipynb #f3f3cf98
+# %% ../nbs/03_train.ipynb #5d7dbca6
 class NaNGuardCallback(Callback):
     "Raise `NonFiniteLossError` naming the step when the loss is NaN or infinite on any rank."
     order, all_ranks = 0, True
@@ -298,7 +298,7 @@ class NaNGuardCallback(Callback):
         raise NonFiniteLossError(f'loss is {learn.loss.item()} at step {learn.step} (epoch {learn.epoch + 1}, {phase} '
                                  f'batch {learn.iter}); training stopped, last good checkpoint: {learn.last_checkpoint or "none yet"}')
 
-# %% ../nbs/03_train.ipynb #5941fa18
+# %% ../nbs/03_train.ipynb #bb513cd2
 class ShortRunCallback(Callback):
     "Cut every epoch phase after `max_batches` batches: a fast smoke run of the whole loop."
     order, all_ranks = 100, True
@@ -306,7 +306,7 @@ class ShortRunCallback(Callback):
     def after_batch(self, learn):
         if learn.iter + 1 >= self.max_batches: raise CancelEpochException()
 
-# %% ../nbs/03_train.ipynb #23138c9e
+# %% ../nbs/03_train.ipynb #6c09fba9
 class SnapshotCallback(Callback):
     "Call `fn(learn)` after validation every `every` epochs (and the last); a returned dict is logged (e.g. to W&B)."
     order = 30
@@ -317,7 +317,7 @@ class SnapshotCallback(Callback):
         logs = self.fn(learn)
         if logs: learn.epoch_logs.update(logs)
 
-# %% ../nbs/03_train.ipynb #67419566
+# %% ../nbs/03_train.ipynb #8f1678dc
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
@@ -342,7 +342,7 @@ class WandbCallback(Callback):
 
     def after_fit(self, learn): self.run.finish()
 
-# %% ../nbs/03_train.ipynb #46aa1630
+# %% ../nbs/03_train.ipynb #7356629c
 CHECKPOINT_FILES = ('model.safetensors', 'config.json', 'tokenizer.json')
 
 def _fsync_tree(folder:Path):
@@ -372,7 +372,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     shutil.rmtree(prev, ignore_errors=True)
     return dest
 
-# %% ../nbs/03_train.ipynb #4eb2ea59
+# %% ../nbs/03_train.ipynb #6b96a229
 def find_checkpoint(path)->Path|None:
     "The complete checkpoint at `path`: itself, its `best/` (a training directory), or `<path>.prev` after a kill mid-save."
     path = Path(path)
@@ -380,7 +380,7 @@ def find_checkpoint(path)->Path|None:
         if (candidate / 'config.json').exists(): return candidate
     return None
 
-# %% ../nbs/03_train.ipynb #72124645
+# %% ../nbs/03_train.ipynb #d791a2ae
 def load_checkpoint(path,              # checkpoint directory (or a training directory holding `best/`)
                     device='cpu'       # where to put the model
                    )->tuple:
@@ -400,7 +400,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     except Exception as e: raise ValueError(f'{folder / "model.safetensors"}: cannot load the weights ({type(e).__name__}: {e})') from None
     return model.to(device).eval(), tokenizer
 
-# %% ../nbs/03_train.ipynb #0270f042
+# %% ../nbs/03_train.ipynb #0d8a8098
 def load_train_state(path)->dict:
     "The resume state of a checkpoint (tensors and plain values only; no pickle is executed)."
     path = Path(path) / 'train_state.pt'
@@ -408,7 +408,7 @@ def load_train_state(path)->dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e: raise ValueError(f'{path}: cannot read the training state ({type(e).__name__}: {e})') from None
 
-# %% ../nbs/03_train.ipynb #3d6cb818
+# %% ../nbs/03_train.ipynb #b9555ffc
 def _rng_state()->dict:
     state = dict(torch=torch.get_rng_state())
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -418,7 +418,7 @@ def _set_rng_state(state:dict):
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/03_train.ipynb #9a31dc6d
+# %% ../nbs/03_train.ipynb #28795834
 class CheckpointCallback(Callback):
     "Save `out_dir/last` (resumable) after every epoch and `out_dir/best` when the validation loss improves."
     order = 40
@@ -445,7 +445,7 @@ class CheckpointCallback(Callback):
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
         if (self.out_dir / 'best').exists(): learn.best_checkpoint = self.out_dir / 'best'
 
-# %% ../nbs/03_train.ipynb #e7c87ab7
+# %% ../nbs/03_train.ipynb #2e2c5889
 def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)->torch.optim.AdamW:
     "AdamW with weight decay on linear weights only."
     decay = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
@@ -456,14 +456,14 @@ def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)
     fused = next(model.parameters()).device.type in ('cuda', 'cpu')
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=fused)
 
-# %% ../nbs/03_train.ipynb #9bf0c92e
+# %% ../nbs/03_train.ipynb #1ffbd105
 def warmup_cosine(step:int, total_steps:int, warmup_steps:int)->float:
     "Learning-rate multiplier: linear warm-up to 1, then cosine to 0 at `total_steps`."
     if step < warmup_steps: return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
-# %% ../nbs/03_train.ipynb #65f6d2f2
+# %% ../nbs/03_train.ipynb #2a663793
 def distributed_setup(device:torch.device)->tuple:
     "(rank, world_size, device): joins the torchrun process group when there is one, else (0, 1, device)."
     world_size = int(os.environ.get('WORLD_SIZE', 1))
@@ -474,7 +474,7 @@ def distributed_setup(device:torch.device)->tuple:
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world_size, device
 
-# %% ../nbs/03_train.ipynb #9485f33a
+# %% ../nbs/03_train.ipynb #4cafcb93
 def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `set_seed` for reproducible weights)
         train_ds,                      # training windows: items {'input_ids', 'song_idx'}
         valid_ds,                      # validation windows, or None

@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/transformer.html.md"""
 # %% auto #0
 __all__ = ['EncoderConfig', 'SelfAttention', 'MLP', 'Block', 'MIDITransformerEncoder', 'embed_songs']
 
-# %% ../nbs/02_transformer.ipynb #b0efbd75
+# %% ../nbs/02_transformer.ipynb #a19357ce
 import math
 from dataclasses import dataclass, asdict
 import numpy as np
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .dataset import collate_windows
 
-# %% ../nbs/02_transformer.ipynb #1bfa3a1a
+# %% ../nbs/02_transformer.ipynb #7023154d
 @dataclass
 class EncoderConfig:
     "Shape of a `MIDITransformerEncoder`; saved beside its weights as `config.json`."
@@ -44,7 +44,7 @@ class EncoderConfig:
 
     def to_dict(self)->dict: return asdict(self)
 
-# %% ../nbs/02_transformer.ipynb #9aa5d18a
+# %% ../nbs/02_transformer.ipynb #4ce2469b
 class SelfAttention(nn.Module):
     "Multi-head self-attention over all (unpadded) positions of a window."
     def __init__(self, cfg:EncoderConfig):
@@ -62,7 +62,7 @@ class SelfAttention(nn.Module):
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask)
         return self.resid_dropout(self.proj(y.transpose(1, 2).reshape(B, T, D)))
 
-# %% ../nbs/02_transformer.ipynb #e170db7d
+# %% ../nbs/02_transformer.ipynb #9aaf4d4f
 class MLP(nn.Module):
     "The position-wise feed-forward layer, 4x wide with GELU."
     def __init__(self, cfg:EncoderConfig):
@@ -73,7 +73,7 @@ class MLP(nn.Module):
 
     def forward(self, x): return self.dropout(self.proj(F.gelu(self.fc(x), approximate='tanh')))
 
-# %% ../nbs/02_transformer.ipynb #1f1df941
+# %% ../nbs/02_transformer.ipynb #cf651d96
 class Block(nn.Module):
     "Pre-norm encoder block: x + attention(norm(x)), then x + mlp(norm(x))."
     def __init__(self, cfg:EncoderConfig):
@@ -85,7 +85,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), key_mask)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_transformer.ipynb #8abed049
+# %% ../nbs/02_transformer.ipynb #c2fda4cc
 class MIDITransformerEncoder(nn.Module):
     "Transformer encoder over token windows with a tied masked-token head and a pooled, normalised embedding."
     def __init__(self, cfg:EncoderConfig):
@@ -145,7 +145,7 @@ class MIDITransformerEncoder(nn.Module):
 
     def n_params(self)->int: return sum(p.numel() for p in self.parameters())
 
-# %% ../nbs/02_transformer.ipynb #e2371e3d
+# %% ../nbs/02_transformer.ipynb #f3066bba
 @torch.inference_mode()
 def embed_songs(model:MIDITransformerEncoder,  # a trained (or untrained) encoder
                 dataset,                       # windows as dicts with 'input_ids' and 'song_idx', e.g. `MIDIDatasetPresaved`
