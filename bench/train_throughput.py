@@ -7,6 +7,10 @@ work on a shared machine slows every contender alike instead of skewing the rati
     python bench/train_throughput.py                           # CPU, fp32, 384 dim, 2 layers, T=1024
     python bench/train_throughput.py --device cuda --dtype bf16 --embed-dim 1024 --layers 8 --heads 16 --batch-size 32
 """
+import sys
+from pathlib import Path
+# bench/tokenize.py shadows the standard library's `tokenize` (which torch imports): drop this folder from the path.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
 import argparse, statistics, time
 from contextlib import nullcontext
 import torch
