@@ -4,12 +4,15 @@
     python script.py train.batch_size=16 train.epochs=20
     python script.py --config-name=large_model         # a bigger model for a GPU
     python script.py --config-name=tiny                # a CPU smoke run of about a minute
-    torchrun --nproc_per_node 2 script.py              # data-parallel training
+    torchrun --standalone --nproc_per_node 2 script.py # data-parallel training, one run directory
 """
 import sys
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from midi_embeddings.workflow import ConfigError, validate_config, train
+from omegaconf import OmegaConf
+from midi_embeddings.workflow import ConfigError, validate_config, train, run_name
+
+OmegaConf.register_new_resolver('run_name', run_name)
 
 
 @hydra.main(config_path='configs', config_name='config', version_base=None)

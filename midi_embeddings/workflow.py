@@ -6,16 +6,17 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'OBJECTIVES', 'TOKENIZERS', 'MIDI_SUFFIXES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig',
-           'WandbConfig', 'Config', 'ConfigError', 'validate_config', 'load_config', 'announce', 'load_songs',
-           'make_datasets', 'make_model', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
+           'WandbConfig', 'Config', 'ConfigError', 'validate_config', 'load_config', 'run_name', 'announce',
+           'load_songs', 'make_datasets', 'make_model', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
 
-# %% ../nbs/05a_workflow.ipynb #5127ad4f
+# %% ../nbs/05a_workflow.ipynb #3d8d9211
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
-import json, sys, time
+import json, os, sys, time
+from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_report
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, Song
@@ -25,7 +26,7 @@ from .train import fit, load_checkpoint, set_seed, mask_tokens, resolve_device, 
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn, report_table
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
-# %% ../nbs/05a_workflow.ipynb #a1022d7a
+# %% ../nbs/05a_workflow.ipynb #c5686bf3
 @dataclass
 class TrainConfig:
     "Model and optimisation settings (`train.*`)."
@@ -55,11 +56,11 @@ class Config:
     device:str=MISSING
     seed:int=MISSING
 
-# %% ../nbs/05a_workflow.ipynb #ace57080
+# %% ../nbs/05a_workflow.ipynb #c792e461
 class ConfigError(ValueError):
     "A configuration value that cannot be used; the message names the key."
 
-# %% ../nbs/05a_workflow.ipynb #a486c8bf
+# %% ../nbs/05a_workflow.ipynb #3c97933c
 BUILTIN_SOURCES = ('composers', 'folk')
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 TOKENIZERS = ('REMI', 'TSD', 'MIDILike', 'Structured')
@@ -96,7 +97,7 @@ def _range_rules(cfg):
         ('device', cfg.device, cfg.device.split(':')[0] in ('cpu', 'cuda', 'mps'), 'cpu | cuda | cuda:N | mps'),
     ]
 
-# %% ../nbs/05a_workflow.ipynb #6efaf530
+# %% ../nbs/05a_workflow.ipynb #f79e30c6
 MIDI_SUFFIXES = ('.mid', '.midi')
 
 def _check_source(source):
@@ -108,7 +109,7 @@ def _check_source(source):
     if not any(p.suffix.lower() in MIDI_SUFFIXES for p in folder.rglob('*')):
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
-# %% ../nbs/05a_workflow.ipynb #96126f79
+# %% ../nbs/05a_workflow.ipynb #d6c5d46b
 def validate_config(cfg)->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -121,7 +122,7 @@ def validate_config(cfg)->DictConfig:
     _check_source(cfg.dataset.source)
     return cfg
 
-# %% ../nbs/05a_workflow.ipynb #5aa11ba3
+# %% ../nbs/05a_workflow.ipynb #08dfda70
 CONFIG_DIR = Path(__file__).resolve().parent.parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
 def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
@@ -133,7 +134,13 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
-# %% ../nbs/05a_workflow.ipynb #09f900e3
+# %% ../nbs/05a_workflow.ipynb #63552080
+def run_name()->str:
+    "The run directory's name: `torchrun-<id>` for ranks started together by torchrun, else the date and time."
+    run_id = os.environ.get('TORCHELASTIC_RUN_ID', 'none')
+    return f'torchrun-{run_id}' if run_id != 'none' else datetime.now().strftime('%Y-%m-%d/%H-%M-%S')
+
+# %% ../nbs/05a_workflow.ipynb #a6200bd2
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
 
@@ -141,7 +148,7 @@ def announce(step:str):
     "Print the step's number and name."
     print(f'\n== [{STEPS.index(step) + 1}/{len(STEPS)}] {step}', flush=True)
 
-# %% ../nbs/05a_workflow.ipynb #276a3c90
+# %% ../nbs/05a_workflow.ipynb #d8dec66f
 def load_songs(cfg:DictConfig)->list[Song]:
     "The songs of `cfg.dataset.source`, at most `cfg.dataset.limit` of them, balanced over labels."
     d = cfg.dataset
@@ -151,7 +158,7 @@ def load_songs(cfg:DictConfig)->list[Song]:
     songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
-# %% ../nbs/05a_workflow.ipynb #5631f449
+# %% ../nbs/05a_workflow.ipynb #486176fb
 def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
@@ -160,7 +167,7 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
              if cfg.dataset.kind == 'dynamic' else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
-# %% ../nbs/05a_workflow.ipynb #43bfdbb3
+# %% ../nbs/05a_workflow.ipynb #d0d2a1b8
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
     "A fresh encoder shaped by `cfg.train`, seeded."
     set_seed(cfg.seed)
@@ -169,7 +176,7 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 nhead=t.nhead, num_layers=t.num_layers, dropout=t.dropout,
                                                 pad_id=tokenizer.pad_token_id))
 
-# %% ../nbs/05a_workflow.ipynb #3dc7b396
+# %% ../nbs/05a_workflow.ipynb #8fb5b1aa
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
     def snapshot(learn):
@@ -180,7 +187,7 @@ def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on
         return wandb_pages(tsne=page)
     return snapshot
 
-# %% ../nbs/05a_workflow.ipynb #0119dd65
+# %% ../nbs/05a_workflow.ipynb #83aacb51
 def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     "Masked-token loss and perplexity on the test split, with seeded masks."
     mask = lambda ids, attention: mask_tokens(ids, attention, tokenizer['MASK_None'], len(tokenizer),
@@ -188,7 +195,7 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     return evaluate_loss(model, test_ds, mask, lambda batch: collate_windows(batch, tokenizer.pad_token_id),
                          cfg.train.batch_size, str(device), cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #3f8572d3
+# %% ../nbs/05a_workflow.ipynb #a8ba6b52
 def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores of our embeddings against TF-IDF and the untrained encoder."
     untrained = make_model(cfg, tokenizer).to(device).eval()
@@ -199,7 +206,7 @@ def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConf
     labels = [s.label for s in songs] if all(s.label for s in songs) else None
     return embedding_report(fns, list(scores.values()), labels, seed=cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #3d7e7772
+# %% ../nbs/05a_workflow.ipynb #f275f68f
 def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
           run_dir:Path='outputs' # where checkpoints, reports and pages go
          )->dict:
@@ -248,7 +255,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
     return dict(test=metrics, embeddings=report, files=files)
 
-# %% ../nbs/05a_workflow.ipynb #3280bcb5
+# %% ../nbs/05a_workflow.ipynb #a6340b1f
 def _label_of(path, songs): return next((s.label for s in songs if Path(s.path) == Path(path)), None)
 
 def _write_json(path:Path, data)->Path:
