@@ -110,12 +110,16 @@ def main():
         plain, plain_cpu, plain_memory, _ = measure(lambda: plain_loop(tokenizer, files))
         build, build_cpu, build_memory, dataset = measure(build_dataset)
         hit, hit_cpu, hit_memory, _ = measure(build_dataset)
+        warm, warm_cpu, _, _ = measure(lambda: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len,
+                                                                  cache_dir=workdir / 'cache2', workers=args.workers))
         n, load = len(files), os.getloadavg()[0]
         print(f'files: {n} ({dataset.n_songs} kept, {len(dataset.skipped)} skipped), {int(dataset.song_lengths.sum()):,} ids, '
               f'{len(dataset)} windows of <= {args.max_seq_len}; {os.cpu_count()} CPUs, load average {load:.1f}')
         print(f'plain miditok loop (1 process):     {plain:7.2f} s wall {plain_cpu:7.2f} s CPU {n / plain:7.1f} files/s')
         print(f'cache build ({args.workers} workers):          {build:7.2f} s wall {build_cpu:7.2f} s CPU {n / build:7.1f} files/s'
               f' -> {plain / build:.2f}x the plain loop (target >= 1.8x)')
+        print(f'second build, new cache:            {warm:7.2f} s wall {warm_cpu:7.2f} s CPU {n / warm:7.1f} files/s'
+              f' -> {plain / warm:.2f}x the plain loop (worker server already running: the one-time start excluded)')
         print(f'cache hit:                          {hit:7.3f} s wall {hit_cpu:7.2f} s CPU'
               f' -> {100 * hit / build:.1f}% of the build (target < 5%)')
         print(f'CPU work of the build per CPU second of the plain loop: {build_cpu / plain_cpu:.2f} '
