@@ -9,7 +9,7 @@ __all__ = ['BUILTIN_SOURCES', 'OBJECTIVES', 'TOKENIZERS', 'MIDI_SUFFIXES', 'CONF
            'WandbConfig', 'Config', 'ConfigError', 'validate_config', 'load_config', 'run_name', 'announce',
            'load_songs', 'make_datasets', 'make_model', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
 
-# %% ../nbs/05a_workflow.ipynb #d6f6a508
+# %% ../nbs/05a_workflow.ipynb #296dd95d
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -26,7 +26,7 @@ from .train import fit, load_checkpoint, set_seed, mask_tokens, resolve_device, 
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn, report_table
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
-# %% ../nbs/05a_workflow.ipynb #8160376c
+# %% ../nbs/05a_workflow.ipynb #580e6951
 @dataclass
 class TrainConfig:
     "Model and optimisation settings (`train.*`)."
@@ -56,11 +56,11 @@ class Config:
     device:str=MISSING
     seed:int=MISSING
 
-# %% ../nbs/05a_workflow.ipynb #c1dc18de
+# %% ../nbs/05a_workflow.ipynb #84ecf704
 class ConfigError(ValueError):
     "A configuration value that cannot be used; the message names the key."
 
-# %% ../nbs/05a_workflow.ipynb #2157a756
+# %% ../nbs/05a_workflow.ipynb #ed60dfcb
 BUILTIN_SOURCES = ('composers', 'folk')
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 TOKENIZERS = ('REMI', 'TSD', 'MIDILike', 'Structured')
@@ -97,7 +97,7 @@ def _range_rules(cfg):
         ('device', cfg.device, cfg.device.split(':')[0] in ('cpu', 'cuda', 'mps'), 'cpu | cuda | cuda:N | mps'),
     ]
 
-# %% ../nbs/05a_workflow.ipynb #70d8595e
+# %% ../nbs/05a_workflow.ipynb #96b5f20b
 MIDI_SUFFIXES = ('.mid', '.midi')
 
 def _check_source(source):
@@ -109,7 +109,7 @@ def _check_source(source):
     if not any(p.suffix.lower() in MIDI_SUFFIXES for p in folder.rglob('*')):
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
-# %% ../nbs/05a_workflow.ipynb #d4ca2410
+# %% ../nbs/05a_workflow.ipynb #7b42683e
 def validate_config(cfg)->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -122,7 +122,7 @@ def validate_config(cfg)->DictConfig:
     _check_source(cfg.dataset.source)
     return cfg
 
-# %% ../nbs/05a_workflow.ipynb #dcb6ef09
+# %% ../nbs/05a_workflow.ipynb #3e381f35
 CONFIG_DIR = Path(__file__).resolve().parent.parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
 def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
@@ -134,13 +134,13 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
-# %% ../nbs/05a_workflow.ipynb #b8551726
+# %% ../nbs/05a_workflow.ipynb #d025973e
 def run_name()->str:
     "The run directory's name: `torchrun-<id>` for ranks started together by torchrun, else the date and time."
     run_id = os.environ.get('TORCHELASTIC_RUN_ID', 'none')
     return f'torchrun-{run_id}' if run_id != 'none' else datetime.now().strftime('%Y-%m-%d/%H-%M-%S')
 
-# %% ../nbs/05a_workflow.ipynb #2dc431e3
+# %% ../nbs/05a_workflow.ipynb #4c492e08
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
 
@@ -148,7 +148,7 @@ def announce(step:str):
     "Print the step's number and name."
     print(f'\n== [{STEPS.index(step) + 1}/{len(STEPS)}] {step}', flush=True)
 
-# %% ../nbs/05a_workflow.ipynb #eb9c8c83
+# %% ../nbs/05a_workflow.ipynb #11277c05
 def load_songs(cfg:DictConfig)->list[Song]:
     "The songs of `cfg.dataset.source`, at most `cfg.dataset.limit` of them, balanced over labels."
     d = cfg.dataset
@@ -158,7 +158,7 @@ def load_songs(cfg:DictConfig)->list[Song]:
     songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
-# %% ../nbs/05a_workflow.ipynb #ca0b3839
+# %% ../nbs/05a_workflow.ipynb #2f6aeeba
 def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
@@ -167,7 +167,7 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
              if cfg.dataset.kind == 'dynamic' else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
-# %% ../nbs/05a_workflow.ipynb #42ad5b3d
+# %% ../nbs/05a_workflow.ipynb #67ed6099
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
     "A fresh encoder shaped by `cfg.train`, seeded."
     set_seed(cfg.seed)
@@ -176,7 +176,7 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 nhead=t.nhead, num_layers=t.num_layers, dropout=t.dropout,
                                                 pad_id=tokenizer.pad_token_id))
 
-# %% ../nbs/05a_workflow.ipynb #4da84200
+# %% ../nbs/05a_workflow.ipynb #6553d354
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
     def snapshot(learn):
@@ -184,10 +184,10 @@ def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on
         history.append(learn.epoch + 1, embeddings)
         if not wandb_on: return
         page = tsne_html(embeddings, history.labels, history.names, history.durations, run_dir / 'tsne_latest.html')
-        return wandb_pages(tsne=page)
+        return wandb_pages(tsne=page, training=history.animation_html(run_dir / 'training_animation.html'))
     return snapshot
 
-# %% ../nbs/05a_workflow.ipynb #41c0b032
+# %% ../nbs/05a_workflow.ipynb #b3eedb51
 def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     "Masked-token loss and perplexity on the test split, with seeded masks."
     mask = lambda ids, attention: mask_tokens(ids, attention, tokenizer['MASK_None'], len(tokenizer),
@@ -195,7 +195,7 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     return evaluate_loss(model, test_ds, mask, lambda batch: collate_windows(batch, tokenizer.pad_token_id),
                          cfg.train.batch_size, str(device), cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #b81d5053
+# %% ../nbs/05a_workflow.ipynb #cb12dc55
 def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores of our embeddings against TF-IDF and the untrained encoder."
     untrained = make_model(cfg, tokenizer).to(device).eval()
@@ -206,7 +206,7 @@ def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConf
     labels = [s.label for s in songs] if all(s.label for s in songs) else None
     return embedding_report(fns, list(scores.values()), labels, seed=cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #1e16a5ae
+# %% ../nbs/05a_workflow.ipynb #ae86711d
 def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
           run_dir:Path='outputs' # where checkpoints, reports and pages go
          )->dict:
@@ -257,7 +257,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
     return dict(test=metrics, embeddings=report, files=files)
 
-# %% ../nbs/05a_workflow.ipynb #d4439059
+# %% ../nbs/05a_workflow.ipynb #750c2454
 def _songs_of(paths, songs):
     "The `Song` of each path, in the paths' order."
     by_path = {Path(s.path): s for s in songs}
