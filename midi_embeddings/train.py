@@ -13,7 +13,7 @@ __all__ = ['CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'set_seed', 'mask
            'find_checkpoint', 'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer',
            'warmup_cosine', 'distributed_setup', 'objective_callbacks', 'fit']
 
-# %% ../nbs/03_train.ipynb #d8b3055f
+# %% ../nbs/03_train.ipynb #e2866c6f
 import json, math, os, random, shutil, sys, time, warnings
 from contextlib import nullcontext
 from functools import partial
@@ -31,7 +31,7 @@ from .dataset import MIDIDatasetDynamic, collate_windows
 from .tokenize import load_tokenizer
 from .transformer import EncoderConfig, MIDITransformerEncoder
 
-# %% ../nbs/03_train.ipynb #c90d85e8
+# %% ../nbs/03_train.ipynb #56c7eea1
 def resolve_device(name:str='cuda')->torch.device:
     "`torch.device(name)`, or the CPU with one warning when `name` asks for an accelerator this machine lacks."
     try: device = torch.device(name)
@@ -44,12 +44,12 @@ def resolve_device(name:str='cuda')->torch.device:
         return torch.device('cpu')
     return device
 
-# %% ../nbs/03_train.ipynb #9b784424
+# %% ../nbs/03_train.ipynb #c1e9806f
 def set_seed(seed:int):
     "Seed Python, numpy and torch (CPU and CUDA); call it before building the model for reproducible weights."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/03_train.ipynb #57e34ef0
+# %% ../nbs/03_train.ipynb #e1cf8bcc
 def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
                 attention_mask:torch.Tensor,   # Bool [B, T], True = real token
                 mask_id:int,                   # id of the mask token, `tokenizer['MASK_None']`
@@ -69,7 +69,7 @@ def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
     masked = torch.where(picked & (action >= 0.8) & (action < 0.9), random_ids, masked)
     return masked, torch.where(picked, input_ids, -100)
 
-# %% ../nbs/03_train.ipynb #f69cf50a
+# %% ../nbs/03_train.ipynb #fe6767c7
 def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i and i + B are two views of one song
             temperature:float=0.1     # softmax temperature on cosine similarities
            )->torch.Tensor:
@@ -81,14 +81,14 @@ def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i an
     positives = (torch.arange(n, device=similarity.device) + n // 2) % n
     return F.cross_entropy(similarity, positives)
 
-# %% ../nbs/03_train.ipynb #f46d3105
+# %% ../nbs/03_train.ipynb #83d4d2e8
 class TwoViews(Dataset):
     "Item i is two independent reads of `dataset[i]`: two augmented random crops of song i with `MIDIDatasetDynamic`."
     def __init__(self, dataset): self.dataset = dataset
     def __len__(self): return len(self.dataset)
     def __getitem__(self, index:int)->tuple: return self.dataset[index], self.dataset[index]
 
-# %% ../nbs/03_train.ipynb #271b29f7
+# %% ../nbs/03_train.ipynb #73a5aa78
 class Halves(Dataset):
     "Item i is the first and the second half of window i: fixed views, for validation."
     def __init__(self, dataset): self.dataset = dataset
@@ -98,13 +98,13 @@ class Halves(Dataset):
         ids = item['input_ids']
         return dict(item, input_ids=ids[:(len(ids) + 1) // 2]), dict(item, input_ids=ids[len(ids) // 2:])
 
-# %% ../nbs/03_train.ipynb #3961d337
+# %% ../nbs/03_train.ipynb #70cbcda6
 def random_crop(ids:torch.Tensor, length:int)->torch.Tensor:
     "A random contiguous part of `ids` of `length` ids (all of them if shorter), from torch's generator."
     start = int(torch.randint(0, max(0, len(ids) - length) + 1, ()))
     return ids[start:start + length]
 
-# %% ../nbs/03_train.ipynb #d273f2b7
+# %% ../nbs/03_train.ipynb #744ad6d9
 def collate_views(batch:list,               # (first view, second view) items
                   pad_id:int,               # id filling the positions after a window's end
                   view_len:int|None=None    # crop every view to one random length in [view_len / 2, view_len]; None = no crop
@@ -116,7 +116,7 @@ def collate_views(batch:list,               # (first view, second view) items
         views = [dict(v, input_ids=random_crop(v['input_ids'], length)) for v in views]
     return collate_windows(views, pad_id)
 
-# %% ../nbs/03_train.ipynb #e1a1449d
+# %% ../nbs/03_train.ipynb #13a2db34
 def window_index(dataset)->tuple:
     "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) when present, else read once."
     spans = getattr(dataset, 'spans', None)
@@ -126,7 +126,7 @@ def window_index(dataset)->tuple:
         lengths, songs = [len(item['input_ids']) for item in items], [int(item['song_idx']) for item in items]
     return np.asarray(lengths, dtype=np.int64), np.asarray(songs, dtype=np.int64)
 
-# %% ../nbs/03_train.ipynb #5a2b8054
+# %% ../nbs/03_train.ipynb #546f3c53
 class LengthBucketSampler:
     "Batches of windows of similar length, in a shuffled order that depends only on (seed, epoch); sharded for DDP."
     def __init__(self, lengths,                    # token count of each window
@@ -177,18 +177,18 @@ class LengthBucketSampler:
         n = len(self.lengths) if self.windows_per_song is None else int(np.minimum(np.bincount(self.song_idx), self.windows_per_song).sum())
         return math.ceil(math.ceil(n / self.batch_size) / self.world_size)
 
-# %% ../nbs/03_train.ipynb #378c84f5
+# %% ../nbs/03_train.ipynb #5e28eb04
 class CancelFitException(Exception): "Stop training after the current stage."
 class CancelEpochException(Exception): "Skip the rest of the current epoch's batches."
 class CancelBatchException(Exception): "Skip the rest of the current batch (e.g. its optimiser step)."
 _CANCEL = dict(fit=CancelFitException, epoch=CancelEpochException, batch=CancelBatchException)
 
-# %% ../nbs/03_train.ipynb #83e0539f
+# %% ../nbs/03_train.ipynb #e9b70b36
 class Callback:
     "Base class: override any of the events; lower `order` runs first; `all_ranks` callbacks also run on DDP ranks > 0."
     order, all_ranks = 0, False
 
-# %% ../nbs/03_train.ipynb #9c3bf104
+# %% ../nbs/03_train.ipynb #85926f65
 class with_cbs:
     "Decorator running `before_<stage>` and `after_<stage>` callbacks around a Learner method."
     def __init__(self, stage:str): self.stage = stage
@@ -201,7 +201,7 @@ class with_cbs:
             learn.callback(f'after_{self.stage}')
         return wrapped
 
-# %% ../nbs/03_train.ipynb #08706f6d
+# %% ../nbs/03_train.ipynb #dab4e9ce
 class EncoderForTraining(nn.Module):
     "One encoder pass giving `logits` and `mlm_loss` at labelled positions (None without labels) and pooled `embeddings`."
     def __init__(self, encoder:MIDITransformerEncoder):
@@ -222,7 +222,7 @@ class EncoderForTraining(nn.Module):
             outputs['mlm_loss'] = F.cross_entropy(outputs['logits'].float(), labels[predicted], reduction='sum') / predicted.sum().clamp_min(1)
         return outputs
 
-# %% ../nbs/03_train.ipynb #0dff3e12
+# %% ../nbs/03_train.ipynb #0ed4e2fb
 class Learner:
     "Train `model` on `train_dl`, validate on `valid_dl` every epoch; the objective and all extras are callbacks."
     def __init__(self, model, train_dl, valid_dl, opt, sched=None, cbs=(), device='cpu', grad_clip:float=1.0,
@@ -292,7 +292,7 @@ class Learner:
         self._fit(epochs)
         return self
 
-# %% ../nbs/03_train.ipynb #81114342
+# %% ../nbs/03_train.ipynb #db89d50c
 class MaskedLMCallback(Callback):
     "Replace each batch's ids with BERT-masked ids and add `labels` (the masked-token objective)."
     order, all_ranks = -10, True
@@ -318,7 +318,7 @@ class MaskedLMCallback(Callback):
     def after_pred(self, learn):
         learn.loss_terms['mlm'] = (learn.preds['mlm_loss'], (learn.batch['labels'] != -100).sum().item())
 
-# %% ../nbs/03_train.ipynb #c64b9f0e
+# %% ../nbs/03_train.ipynb #63dad660
 class ContrastiveCallback(Callback):
     "Add NT-Xent on the batch's pooled vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
     order, all_ranks = -5, True
@@ -327,7 +327,7 @@ class ContrastiveCallback(Callback):
         embeddings = learn.preds['embeddings']
         learn.loss_terms['contrastive'] = (nt_xent(embeddings, self.temperature), len(embeddings))
 
-# %% ../nbs/03_train.ipynb #f6eb071b
+# %% ../nbs/03_train.ipynb #c00274ac
 class MetricsCallback(Callback):
     "Per epoch: train/valid loss (and each term), valid perplexity, learning rate, training tokens/s, seconds; in `learn.history`."
     order, all_ranks = 10, True
@@ -371,7 +371,7 @@ class MetricsCallback(Callback):
         return (f"epoch {row['epoch']}/{epochs}  train {row['train_loss']:.4f}{valid}  lr {row['lr']:.2e}  "
                 f"{row['tokens_per_s']:,.0f} tok/s  {row['seconds']:.0f}s")
 
-# %% ../nbs/03_train.ipynb #b42dba4b
+# %% ../nbs/03_train.ipynb #1a7a217c
 class ProgressCallback(Callback):
     "A tqdm bar per epoch phase, showing the running loss."
     order = 20
@@ -383,10 +383,10 @@ class ProgressCallback(Callback):
         if learn.training: self.bar.set_postfix(loss=f'{learn.loss.item():.4f}', refresh=False)
     def after_epoch(self, learn): self.bar.close()
 
-# %% ../nbs/03_train.ipynb #9ff44a2f
+# %% ../nbs/03_train.ipynb #d65b0558
 class NonFiniteLossError(RuntimeError): "Training stopped because the loss was NaN or infinite."
 
-# %% ../nbs/03_train.ipynb #a3d0cced
+# %% ../nbs/03_train.ipynb #4bc6f28d
 class NaNGuardCallback(Callback):
     "Raise `NonFiniteLossError` naming the step when the loss is NaN or infinite on any rank."
     order, all_ranks = 0, True
@@ -398,7 +398,7 @@ class NaNGuardCallback(Callback):
         raise NonFiniteLossError(f'loss is {learn.loss.item()} at step {learn.step} (epoch {learn.epoch + 1}, {phase} '
                                  f'batch {learn.iter}); training stopped, last good checkpoint: {learn.last_checkpoint or "none yet"}')
 
-# %% ../nbs/03_train.ipynb #1c59a015
+# %% ../nbs/03_train.ipynb #d9aaec3e
 class ShortRunCallback(Callback):
     "Cut every epoch phase after `max_batches` batches: a fast smoke run of the whole loop."
     order, all_ranks = 100, True
@@ -406,7 +406,7 @@ class ShortRunCallback(Callback):
     def after_batch(self, learn):
         if learn.iter + 1 >= self.max_batches: raise CancelEpochException()
 
-# %% ../nbs/03_train.ipynb #d8d1d27d
+# %% ../nbs/03_train.ipynb #80419216
 class SnapshotCallback(Callback):
     "Call `fn(learn)` after validation every `every` epochs (and the last); a returned dict is logged (e.g. to W&B)."
     order = 30
@@ -417,7 +417,7 @@ class SnapshotCallback(Callback):
         logs = self.fn(learn)
         if logs: learn.epoch_logs.update(logs)
 
-# %% ../nbs/03_train.ipynb #59310572
+# %% ../nbs/03_train.ipynb #24fec3fb
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
@@ -442,7 +442,7 @@ class WandbCallback(Callback):
 
     def after_fit(self, learn): self.run.finish()
 
-# %% ../nbs/03_train.ipynb #81701ff0
+# %% ../nbs/03_train.ipynb #e53e6070
 CHECKPOINT_FILES = ('model.safetensors', 'config.json', 'tokenizer.json')
 
 def _fsync_tree(folder:Path):
@@ -472,7 +472,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     shutil.rmtree(prev, ignore_errors=True)
     return dest
 
-# %% ../nbs/03_train.ipynb #9c883cfb
+# %% ../nbs/03_train.ipynb #08bf94ed
 def find_checkpoint(path)->Path|None:
     "The complete checkpoint at `path`: itself, its `best/` (a training directory), or `<path>.prev` after a kill mid-save."
     path = Path(path)
@@ -480,7 +480,7 @@ def find_checkpoint(path)->Path|None:
         if (candidate / 'config.json').exists(): return candidate
     return None
 
-# %% ../nbs/03_train.ipynb #8415d7e0
+# %% ../nbs/03_train.ipynb #59e85ebf
 def load_checkpoint(path,              # checkpoint directory (or a training directory holding `best/`)
                     device='cpu'       # where to put the model
                    )->tuple:
@@ -500,7 +500,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     except Exception as e: raise ValueError(f'{folder / "model.safetensors"}: cannot load the weights ({type(e).__name__}: {e})') from None
     return model.to(device).eval(), tokenizer
 
-# %% ../nbs/03_train.ipynb #442eb125
+# %% ../nbs/03_train.ipynb #8acba572
 def load_train_state(path)->dict:
     "The resume state of a checkpoint (tensors and plain values only; no pickle is executed)."
     path = Path(path) / 'train_state.pt'
@@ -508,7 +508,7 @@ def load_train_state(path)->dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e: raise ValueError(f'{path}: cannot read the training state ({type(e).__name__}: {e})') from None
 
-# %% ../nbs/03_train.ipynb #0c9de795
+# %% ../nbs/03_train.ipynb #fe2a0683
 def _rng_state()->dict:
     state = dict(torch=torch.get_rng_state())
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -518,7 +518,7 @@ def _set_rng_state(state:dict):
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/03_train.ipynb #58032c49
+# %% ../nbs/03_train.ipynb #11d7477d
 class CheckpointCallback(Callback):
     "Save `out_dir/last` (resumable) after every epoch and `out_dir/best` when the validation loss improves."
     order = 40
@@ -545,7 +545,7 @@ class CheckpointCallback(Callback):
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
         if (self.out_dir / 'best').exists(): learn.best_checkpoint = self.out_dir / 'best'
 
-# %% ../nbs/03_train.ipynb #f378f052
+# %% ../nbs/03_train.ipynb #ce505fb2
 def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)->torch.optim.AdamW:
     "AdamW with weight decay on linear weights only."
     decay = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
@@ -556,14 +556,14 @@ def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)
     fused = next(model.parameters()).device.type in ('cuda', 'cpu')
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=fused)
 
-# %% ../nbs/03_train.ipynb #4543b810
+# %% ../nbs/03_train.ipynb #43b843eb
 def warmup_cosine(step:int, total_steps:int, warmup_steps:int)->float:
     "Learning-rate multiplier: linear warm-up to 1, then cosine to 0 at `total_steps`."
     if step < warmup_steps: return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
-# %% ../nbs/03_train.ipynb #059972a0
+# %% ../nbs/03_train.ipynb #e60774e5
 def distributed_setup(device:torch.device)->tuple:
     "(rank, world_size, device): joins the torchrun process group when there is one, else (0, 1, device)."
     world_size = int(os.environ.get('WORLD_SIZE', 1))
@@ -574,7 +574,7 @@ def distributed_setup(device:torch.device)->tuple:
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world_size, device
 
-# %% ../nbs/03_train.ipynb #8b29449f
+# %% ../nbs/03_train.ipynb #c8f92f1a
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 
 def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
@@ -590,7 +590,7 @@ def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
     return ([MaskedLMCallback.from_tokenizer(tokenizer, mask_prob, seed)] if 'mlm' in terms else []) + \
            ([ContrastiveCallback(temperature)] if 'contrastive' in terms else [])
 
-# %% ../nbs/03_train.ipynb #e4ae2352
+# %% ../nbs/03_train.ipynb #f35b70ee
 def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `set_seed` for reproducible weights)
         train_ds,                      # training windows: items {'input_ids', 'song_idx'}
         valid_ds,                      # validation windows, or None

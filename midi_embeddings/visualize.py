@@ -10,7 +10,7 @@ __all__ = ['PALETTE', 'HEADLESS_FLAGS', 'PAGE_PROBE', 'tsne_2d', 'format_duratio
            'padded_range', 'training_animation_figure', 'training_animation_html', 'EmbeddingHistory', 'wandb_pages',
            'find_chromium', 'run_chromium', 'with_page_probe', 'read_dom', 'browser_check']
 
-# %% ../nbs/05_visualize.ipynb #7c4cbe55
+# %% ../nbs/05_visualize.ipynb #123ad4f9
 import json, os, re, shutil, subprocess, tempfile
 from html import unescape
 from pathlib import Path
@@ -21,7 +21,7 @@ from scipy.linalg import orthogonal_procrustes
 from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
 
-# %% ../nbs/05_visualize.ipynb #9312daae
+# %% ../nbs/05_visualize.ipynb #496c7ec9
 def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
             seed:int=42,               # random seed of the optimisation
             init:np.ndarray|None=None, # earlier layout [n, 2] to continue from; PCA when None
@@ -32,13 +32,16 @@ def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
     if n < 2: raise ValueError(f't-SNE needs at least 2 embeddings, got {n}')
     if init is not None and np.shape(init) != (n, 2):
         raise ValueError(f'init must have shape ({n}, 2), got {np.shape(init)}')
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    directions = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    if np.ptp(directions, axis=0).max() < 1e-9: return np.zeros((n, 2))  # one direction: nothing to spread (and t-SNE crashes)
     start = 'pca' if init is None else np.asarray(init, dtype=np.float64) - np.mean(init, axis=0)
     tsne = TSNE(n_components=2, perplexity=min(30.0, (n - 1) / 3) if perplexity is None else perplexity,
                 metric='cosine', init=start, early_exaggeration=12.0 if init is None else 1.0, random_state=seed)
     with threadpool_limits(limits=1, user_api='openmp'):
-        return tsne.fit_transform(np.asarray(embeddings, dtype=np.float64))
+        return tsne.fit_transform(vectors)
 
-# %% ../nbs/05_visualize.ipynb #d1faaf78
+# %% ../nbs/05_visualize.ipynb #b1b2f867
 def format_duration(seconds:float|None # length of a song; None or NaN when unknown
                    )->str:
     "`seconds` as m:ss, or '?' when unknown."
@@ -46,13 +49,13 @@ def format_duration(seconds:float|None # length of a song; None or NaN when unkn
     minutes, rest = divmod(int(round(seconds)), 60)
     return f'{minutes}:{rest:02d}'
 
-# %% ../nbs/05_visualize.ipynb #dd6072a9
+# %% ../nbs/05_visualize.ipynb #9bdf6e84
 def label_names(labels:list # one label per song, None when unknown
                )->list[str]:
     "Labels as strings, with 'unlabelled' for None."
     return ['unlabelled' if label is None else str(label) for label in labels]
 
-# %% ../nbs/05_visualize.ipynb #b1a5afbe
+# %% ../nbs/05_visualize.ipynb #93e152b8
 PALETTE = qualitative.Plotly + qualitative.Dark24
 
 def song_traces(layout:np.ndarray,              # map positions [n, 2]
@@ -77,7 +80,7 @@ def song_traces(layout:np.ndarray,              # map positions [n, 2]
             hovertemplate='<b>%{customdata[0]}</b><br>label: %{customdata[1]}<br>duration: %{customdata[2]}<extra></extra>'))
     return traces
 
-# %% ../nbs/05_visualize.ipynb #ce34c50f
+# %% ../nbs/05_visualize.ipynb #b47a7a0f
 def map_layout(title:str,                   # page title
                x_range=None, y_range=None   # fixed axis ranges, for animations
               )->dict:
@@ -87,7 +90,7 @@ def map_layout(title:str,                   # page title
                 legend=dict(title='label', itemsizing='constant'),
                 xaxis=dict(axis, range=x_range), yaxis=dict(axis, range=y_range, scaleanchor='x', scaleratio=1))
 
-# %% ../nbs/05_visualize.ipynb #fbd59882
+# %% ../nbs/05_visualize.ipynb #4497a7f8
 def write_html_atomic(figure:go.Figure, # the figure to save
                       path:Path,        # destination .html
                       **kwargs          # passed to `figure.write_html`
@@ -100,7 +103,7 @@ def write_html_atomic(figure:go.Figure, # the figure to save
     os.replace(tmp, path)
     return path
 
-# %% ../nbs/05_visualize.ipynb #1b00398a
+# %% ../nbs/05_visualize.ipynb #61ede214
 def tsne_figure(embeddings:np.ndarray,    # song vectors [n, d]
                 labels:list,              # one label per song (None: unlabelled)
                 names:list,               # one file name or path per song
@@ -111,7 +114,7 @@ def tsne_figure(embeddings:np.ndarray,    # song vectors [n, d]
     "An interactive t-SNE map of the songs, coloured by label."
     return go.Figure(song_traces(tsne_2d(embeddings, seed), labels, names, durations), map_layout(title))
 
-# %% ../nbs/05_visualize.ipynb #adea32f3
+# %% ../nbs/05_visualize.ipynb #b099d9ae
 def tsne_html(embeddings:np.ndarray,      # song vectors [n, d]
               labels:list,                # one label per song (None: unlabelled)
               names:list,                 # one file name or path per song
@@ -123,7 +126,7 @@ def tsne_html(embeddings:np.ndarray,      # song vectors [n, d]
     "Write the t-SNE map of the songs as one self-contained HTML page; returns its path."
     return write_html_atomic(tsne_figure(embeddings, labels, names, durations, title, seed), path)
 
-# %% ../nbs/05_visualize.ipynb #b877b80c
+# %% ../nbs/05_visualize.ipynb #a5dc9894
 def align_to(layout:np.ndarray,    # map to move [n, 2]
              reference:np.ndarray  # map to match [n, 2]
             )->np.ndarray:
@@ -132,7 +135,7 @@ def align_to(layout:np.ndarray,    # map to move [n, 2]
     rotation, _ = orthogonal_procrustes(centred, reference - reference.mean(0))
     return centred @ rotation + reference.mean(0)
 
-# %% ../nbs/05_visualize.ipynb #5f80d538
+# %% ../nbs/05_visualize.ipynb #3aa9e113
 def chained_tsne(embeddings_per_frame:list, # one [n, d] array per frame, the same songs in the same order
                  seed:int=42                # t-SNE seed
                 )->list[np.ndarray]:
@@ -144,7 +147,7 @@ def chained_tsne(embeddings_per_frame:list, # one [n, d] array per frame, the sa
         layouts.append(align_to(tsne_2d(embeddings, seed, init=layouts[-1]), layouts[-1]))
     return layouts
 
-# %% ../nbs/05_visualize.ipynb #1523b745
+# %% ../nbs/05_visualize.ipynb #f15d1612
 def animation_controls(epochs:list,     # epoch of each frame, in order
                        frame_ms:int=800 # time per frame when playing
                       )->dict:
@@ -160,7 +163,7 @@ def animation_controls(epochs:list,     # epoch of each frame, in order
                 sliders=[dict(active=0, currentvalue=dict(prefix='epoch '), pad=dict(t=40), x=0.12, len=0.88,
                               steps=steps)])
 
-# %% ../nbs/05_visualize.ipynb #36018ae5
+# %% ../nbs/05_visualize.ipynb #a087f2ca
 def padded_range(values:np.ndarray, # coordinates along one axis
                  pad:float=0.05     # margin as a share of the range
                 )->list[float]:
@@ -169,7 +172,7 @@ def padded_range(values:np.ndarray, # coordinates along one axis
     margin = pad * max(high - low, 1e-9)
     return [low - margin, high + margin]
 
-# %% ../nbs/05_visualize.ipynb #d7378d5e
+# %% ../nbs/05_visualize.ipynb #08e6a528
 def training_animation_figure(frames:list,              # `(epoch, embeddings [n, d])` pairs, the same songs in each
                               labels:list,              # one label per song
                               names:list,               # one file name per song
@@ -188,7 +191,7 @@ def training_animation_figure(frames:list,              # `(epoch, embeddings [n
                      frames=[go.Frame(name=str(epoch), data=song_traces(layout, labels, names, durations))
                              for epoch, layout in zip(epochs, layouts)])
 
-# %% ../nbs/05_visualize.ipynb #0dad69c8
+# %% ../nbs/05_visualize.ipynb #6154637d
 def training_animation_html(frames:list,               # `(epoch, embeddings [n, d])` pairs, the same songs in each
                             labels:list,               # one label per song
                             names:list,                # one file name per song
@@ -201,7 +204,7 @@ def training_animation_html(frames:list,               # `(epoch, embeddings [n,
     return write_html_atomic(training_animation_figure(frames, labels, names, durations, title, seed), path,
                              auto_play=False)
 
-# %% ../nbs/05_visualize.ipynb #50ec0da8
+# %% ../nbs/05_visualize.ipynb #b230ea36
 class EmbeddingHistory:
     "Song embeddings of the visualization set at chosen epochs, kept in one .npz file."
     def __init__(self,
@@ -263,7 +266,7 @@ class EmbeddingHistory:
         "Write the training animation of the frames kept so far."
         return training_animation_html(self.frames, self.labels, self.names, path, self.durations, **kwargs)
 
-# %% ../nbs/05_visualize.ipynb #eac7b828
+# %% ../nbs/05_visualize.ipynb #6805dc4e
 def wandb_pages(**pages:Path # panel name = path of an HTML page
                )->dict:
     "`wandb.Html` objects for the given pages, ready for `wandb.log`."
@@ -274,13 +277,13 @@ def wandb_pages(**pages:Path # panel name = path of an HTML page
         with open(path, encoding='utf-8') as file: logged[name] = wandb.Html(file, inject=False)
     return logged
 
-# %% ../nbs/05_visualize.ipynb #a886428d
+# %% ../nbs/05_visualize.ipynb #bf797e7f
 def find_chromium()->str|None:
     "Path of a Chromium or Chrome executable on the PATH, or None."
     names = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
     return next((shutil.which(name) for name in names if shutil.which(name)), None)
 
-# %% ../nbs/05_visualize.ipynb #8adb2981
+# %% ../nbs/05_visualize.ipynb #69b2d941
 HEADLESS_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
                   '--hide-scrollbars', '--virtual-time-budget=10000')
@@ -299,7 +302,7 @@ def run_chromium(url:str,        # page to open, e.g. a file:// URL
         raise RuntimeError(f'Chromium failed on {url} (exit {result.returncode}): {result.stderr.strip()[-500:]}')
     return result.stdout
 
-# %% ../nbs/05_visualize.ipynb #5b883cc2
+# %% ../nbs/05_visualize.ipynb #c251c03c
 PAGE_PROBE = '''<script>(() => {
   const errors = [];
   const record = message => {
@@ -325,7 +328,7 @@ def with_page_probe(page_text:str # a full HTML page
     head = re.search(r'<head[^>]*>', page_text, re.I)
     return page_text[:head.end()] + PAGE_PROBE + page_text[head.end():] if head else PAGE_PROBE + page_text
 
-# %% ../nbs/05_visualize.ipynb #da8e2506
+# %% ../nbs/05_visualize.ipynb #4f905e2e
 def read_dom(dom:str # the page's DOM as Chromium dumps it
             )->dict:
     "What a probed page drew: plots, points, animation frames, the hover label's lines, and the errors it raised."
@@ -338,7 +341,7 @@ def read_dom(dom:str # the page's DOM as Chromium dumps it
                 hover=[unescape(line) for line in re.findall(r'>([^<>]+)</tspan>', hover.group(0))] if hover else [],
                 errors=json.loads(unescape(errors.group(1))) if errors else [])
 
-# %% ../nbs/05_visualize.ipynb #23d39d96
+# %% ../nbs/05_visualize.ipynb #8c66cef0
 def browser_check(page:Path,                  # HTML page to open
                   screenshot:Path|None=None,  # where to save a PNG of the page; None: no screenshot
                   window:tuple=(1200, 800),   # browser window size in pixels
