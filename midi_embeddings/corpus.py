@@ -6,11 +6,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 
 # %% auto #0
 __all__ = ['log', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS', 'MANIFEST_FIELDS', 'CACHE_VERSION',
-           'safe_map', 'read_midi', 'midi_files', 'Song', 'folder_corpus', 'music21_corpus_root', 'music21_works',
-           'balanced_subset', 'normalize_score', 'music21_to_score', 'default_cache_dir', 'write_manifest',
-           'read_manifest', 'music21_corpus', 'split_songs']
+           'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips', 'folder_corpus', 'music21_corpus_root',
+           'music21_works', 'balanced_subset', 'normalize_score', 'music21_to_score', 'default_cache_dir',
+           'write_manifest', 'read_manifest', 'music21_corpus', 'split_songs']
 
-# %% ../nbs/01a_corpus.ipynb #7c981063
+# %% ../nbs/01a_corpus.ipynb #3fcf81a3
 import csv, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
@@ -21,21 +21,21 @@ from pathlib import Path
 import music21, symusic
 from tqdm.auto import tqdm
 
-# %% ../nbs/01a_corpus.ipynb #d8c60141
+# %% ../nbs/01a_corpus.ipynb #ad968c43
 log = logging.getLogger('midi_embeddings')
 
-# %% ../nbs/01a_corpus.ipynb #e677dbae
+# %% ../nbs/01a_corpus.ipynb #075e8d57
 def _one_line(text:str, limit:int=200)->str:
     "`text` squeezed onto one line of at most `limit` characters."
     text = ' '.join(str(text).split())
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
-# %% ../nbs/01a_corpus.ipynb #491834d7
+# %% ../nbs/01a_corpus.ipynb #d09a19ce
 def _describe_error(error:BaseException)->str:
     "One line naming an exception's type and message, e.g. `ValueError: empty file`."
     return _one_line(f'{type(error).__name__}: {error}')
 
-# %% ../nbs/01a_corpus.ipynb #3e603ef0
+# %% ../nbs/01a_corpus.ipynb #d22f0678
 def _describe_exit(exitcode:int|None)->str:
     "Why a worker process ended, from its exit code (negative: killed by that signal)."
     if exitcode is not None and exitcode < 0:
@@ -43,7 +43,7 @@ def _describe_exit(exitcode:int|None)->str:
         return f'worker crashed ({name}, out of memory?)' if name == 'SIGKILL' else f'worker crashed ({name})'
     return f'worker exited with code {exitcode}'
 
-# %% ../nbs/01a_corpus.ipynb #c4d01f22
+# %% ../nbs/01a_corpus.ipynb #6edf1719
 def _worker_loop(fn, conn):
     "Run `fn` on each task that arrives on `conn`; send back `(index, result, error)`."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -54,7 +54,7 @@ def _worker_loop(fn, conn):
         try: conn.send(answer)
         except Exception as error: conn.send((index, None, f'result could not be sent back: {_describe_error(error)}'))
 
-# %% ../nbs/01a_corpus.ipynb #c0822a6d
+# %% ../nbs/01a_corpus.ipynb #15913e12
 def _check_importable(fn):
     "Fail with an actionable line if worker processes could not import `fn`."
     target = fn.func if isinstance(fn, partial) else fn
@@ -63,7 +63,7 @@ def _check_importable(fn):
         raise ValueError(f'safe_map: {getattr(target, "__name__", target)!r} is defined in a notebook or an interactive session, '
                          'where worker processes cannot import it; define it in a module, or pass workers=0')
 
-# %% ../nbs/01a_corpus.ipynb #c1de69f0
+# %% ../nbs/01a_corpus.ipynb #28f9fc71
 def _worker_context(fn)->multiprocessing.context.BaseContext:
     "A forkserver context whose server preloads the project's modules and `fn`'s, so that every call's workers start in milliseconds."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
@@ -73,7 +73,7 @@ def _worker_context(fn)->multiprocessing.context.BaseContext:
     context.set_forkserver_preload(preload)
     return context
 
-# %% ../nbs/01a_corpus.ipynb #1218850e
+# %% ../nbs/01a_corpus.ipynb #b60d6b65
 class _Worker:
     "One worker process, its pipe, and the task it is running."
     def __init__(self, context, fn):
@@ -95,21 +95,21 @@ class _Worker:
         self.process.join()
         self.conn.close()
 
-# %% ../nbs/01a_corpus.ipynb #fc77fa3b
+# %% ../nbs/01a_corpus.ipynb #1b0b5eb1
 def _ask_to_exit(worker:_Worker, grace:float=1):
     "Let an idle worker leave on its own (it may hold buffered output); `stop` kills it if it does not."
     try: worker.conn.send(None)
     except OSError: return
     worker.process.join(timeout=grace)
 
-# %% ../nbs/01a_corpus.ipynb #2b3b8e7e
+# %% ../nbs/01a_corpus.ipynb #9adb6ddb
 def _map_in_process(fn, items:list):
     "The unprotected, in-process version of `safe_map`, for debugging."
     for index, item in enumerate(items):
         try: yield index, fn(item), None
         except Exception as error: yield index, None, _describe_error(error)
 
-# %% ../nbs/01a_corpus.ipynb #9ca0b9bb
+# %% ../nbs/01a_corpus.ipynb #204d1704
 def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     "A busy worker's `(index, result, error)` if it has one (None while it works), and whether the worker is still usable."
     if worker.conn.poll():
@@ -119,7 +119,7 @@ def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     if time.monotonic() >= worker.deadline: return (worker.task, None, f'timed out after {timeout:g}s'), False
     return None, True
 
-# %% ../nbs/01a_corpus.ipynb #f0e93aca
+# %% ../nbs/01a_corpus.ipynb #f0c7d725
 def _map_in_workers(fn, items:list, workers:int, timeout:float):
     "Run `fn` over `items` in `workers` watched processes; yield `(index, result, error)` as items complete."
     if getattr(multiprocessing.current_process(), '_inheriting', False):
@@ -146,12 +146,12 @@ def _map_in_workers(fn, items:list, workers:int, timeout:float):
             if worker.task is None: _ask_to_exit(worker)
             worker.stop()
 
-# %% ../nbs/01a_corpus.ipynb #0a09d8c5
+# %% ../nbs/01a_corpus.ipynb #9de6fe0e
 def _usable_cpus()->int:
     "CPUs this process may run on (fewer than `os.cpu_count()` in a container or under `taskset`)."
     return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
 
-# %% ../nbs/01a_corpus.ipynb #1e430b15
+# %% ../nbs/01a_corpus.ipynb #ea9401b9
 def safe_map(fn,                   # picklable top-level function of one item
              items,                # the items; each is sent to a worker process
              workers:int|None=None,# worker processes; None: one per usable CPU; 0: run in this process, unprotected
@@ -166,7 +166,7 @@ def safe_map(fn,                   # picklable top-level function of one item
             bar.update()
             yield answer
 
-# %% ../nbs/01a_corpus.ipynb #ef298bce
+# %% ../nbs/01a_corpus.ipynb #08f87d43
 def read_midi(path:Path,                 # a .mid/.midi file
               max_bytes:int=16 * 2**20   # larger files are refused (the largest MIDI files in big collections are a few MB)
              )->symusic.Score:
@@ -184,10 +184,10 @@ def read_midi(path:Path,                 # a .mid/.midi file
     if score.note_num() == 0: raise ValueError('no notes')
     return score
 
-# %% ../nbs/01a_corpus.ipynb #bec6051a
+# %% ../nbs/01a_corpus.ipynb #6d18ff65
 MIDI_SUFFIXES = ('.mid', '.midi')
 
-# %% ../nbs/01a_corpus.ipynb #761263be
+# %% ../nbs/01a_corpus.ipynb #3c3ad31b
 def midi_files(root:Path        # a folder (searched recursively) or one MIDI file
               )->list[Path]:
     "Every `.mid`/`.midi` file under `root`, sorted; folders named like MIDI files are not files."
@@ -202,7 +202,7 @@ def midi_files(root:Path        # a folder (searched recursively) or one MIDI fi
         found += [Path(folder) / name for name in names if name.lower().endswith(MIDI_SUFFIXES)]
     return sorted(found)
 
-# %% ../nbs/01a_corpus.ipynb #5ae90ac1
+# %% ../nbs/01a_corpus.ipynb #aed7c9b8
 @dataclass
 class Song:
     "One MIDI file of a corpus, with its label and size."
@@ -213,19 +213,19 @@ class Song:
     n_notes: int = 0            # notes in the file
     duration: float = 0.0       # length in seconds
 
-# %% ../nbs/01a_corpus.ipynb #b2b5d343
+# %% ../nbs/01a_corpus.ipynb #4efea288
 def _midi_facts(path:Path, max_bytes:int=16 * 2**20)->tuple[int, float]:
     "Notes and seconds of the MIDI file at `path` (run in a worker: it parses the file)."
     score = read_midi(path, max_bytes)
     return score.note_num(), float(score.to('second').end())
 
-# %% ../nbs/01a_corpus.ipynb #610fa997
+# %% ../nbs/01a_corpus.ipynb #37047c63
 def _reason_kind(reason:str)->str:
     "The kind of a skip reason: the reason without its exception type, details in brackets, or duration."
     return re.split(r' \(| after ', reason.removeprefix('ValueError: '))[0]
 
-# %% ../nbs/01a_corpus.ipynb #b60a8e1f
-def _report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each item skipped now
+# %% ../nbs/01a_corpus.ipynb #f42c0f85
+def report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each item skipped now
                   n_kept:int,                     # items kept
                   what:str,                       # what was read, for the summary line
                   remembered:list[tuple[str, str]]=() # items skipped in an earlier run: counted, not named again
@@ -240,7 +240,7 @@ def _report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of eac
     if remembered: summary += f', {len(remembered)} of them in an earlier run'
     log.log(logging.WARNING if every_skip else logging.INFO, summary)
 
-# %% ../nbs/01a_corpus.ipynb #1e79faba
+# %% ../nbs/01a_corpus.ipynb #71436759
 def folder_corpus(root:Path,                     # folder of .mid/.midi files (searched recursively)
                   labels_from_folders:bool=False,# label each song with its first sub-folder under `root`
                   workers:int|None=None,         # worker processes for parsing; 0: in this process
@@ -256,10 +256,10 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
         parts = files[index].relative_to(root).parts if files[index] != root else ()
         label = parts[0] if labels_from_folders and len(parts) > 1 else None
         songs.append(Song(files[index], label, 'folders' if labels_from_folders else None, str(root), *facts))
-    _report_skips(sorted(skipped), len(songs), f'{root}')
+    report_skips(sorted(skipped), len(songs), f'{root}')
     return sorted(songs, key=lambda song: str(song.path))
 
-# %% ../nbs/01a_corpus.ipynb #ec1a8818
+# %% ../nbs/01a_corpus.ipynb #d9fd5ad8
 MUSIC21_WORKS = {
     'composers': {'Bach': ['bach/bwv*'], 'Palestrina': ['palestrina/*'], 'Monteverdi': ['monteverdi/*'],
                   'Trecento': ['trecento/*'], 'Beethoven': ['beethoven/**/*'], 'Mozart': ['mozart/**/*'],
@@ -269,12 +269,12 @@ MUSIC21_WORKS = {
              'Chinese': ['essenFolksong/han*.abc'], 'Irish': ['oneills1850/*.abc'], 'Scottish': ['airdsAirs/*.abc']}}
 SCORE_SUFFIXES = ('.mxl', '.xml', '.musicxml', '.krn', '.abc')
 
-# %% ../nbs/01a_corpus.ipynb #0cb1a406
+# %% ../nbs/01a_corpus.ipynb #4602f00e
 def music21_corpus_root()->Path:
     "The folder of the corpus bundled with music21."
     return Path(music21.__file__).parent / 'corpus'
 
-# %% ../nbs/01a_corpus.ipynb #a657711d
+# %% ../nbs/01a_corpus.ipynb #17600dba
 def _abc_tunes(path:Path)->list[tuple[int, str]]:
     "The `(X: number, notes text)` of each tune in an abc file."
     tunes = []
@@ -284,10 +284,10 @@ def _abc_tunes(path:Path)->list[tuple[int, str]]:
         tunes.append((int(number.group(1)), notes))
     return tunes
 
-# %% ../nbs/01a_corpus.ipynb #54809391
+# %% ../nbs/01a_corpus.ipynb #20f14e6e
 NUMBERED_COLLECTIONS = ('oneills1850', 'airdsAirs')  # their X: numbers are the tune numbers of the printed book
 
-# %% ../nbs/01a_corpus.ipynb #1ca7b0fc
+# %% ../nbs/01a_corpus.ipynb #40504a92
 def _score_files(root:Path, patterns:list[str])->list[Path]:
     "The score files matching `patterns` under `root`, a file's MusicXML preferred over its Humdrum twin."
     files = sorted({path for pattern in patterns for path in root.glob(pattern)
@@ -295,7 +295,7 @@ def _score_files(root:Path, patterns:list[str])->list[Path]:
     stems_with_xml = {path.with_suffix('') for path in files if path.suffix != '.krn'}
     return [path for path in files if path.suffix != '.krn' or path.with_suffix('') not in stems_with_xml]
 
-# %% ../nbs/01a_corpus.ipynb #f74bdcc7
+# %% ../nbs/01a_corpus.ipynb #6bfb0cef
 def music21_works(label_set:str='composers', # 'composers' or 'folk'
                   root:Path|None=None        # music21's corpus folder; None: the bundled one
                  )->list[tuple[str, str]]:
@@ -313,7 +313,7 @@ def music21_works(label_set:str='composers', # 'composers' or 'folk'
                 works.append((label, f'{name}#{number}'))
     return works
 
-# %% ../nbs/01a_corpus.ipynb #0ba520bb
+# %% ../nbs/01a_corpus.ipynb #9fe8bf57
 def balanced_subset(items:list,                   # anything
                     limit:int|None,               # how many to take; None: all of them, shuffled by label
                     seed:int=42,                  # the same seed takes the same subset
@@ -327,7 +327,7 @@ def balanced_subset(items:list,                   # anything
     in_turns = [item for round_ in zip_longest(*groups.values()) for item in round_ if item is not None]
     return in_turns if limit is None else in_turns[:limit]
 
-# %% ../nbs/01a_corpus.ipynb #1617b17f
+# %% ../nbs/01a_corpus.ipynb #604a8f40
 def normalize_score(score:symusic.Score, # changed in place
                     velocity:int=80,     # every note's velocity
                     tempo:float=120,     # the one tempo, in quarter notes per minute
@@ -342,7 +342,7 @@ def normalize_score(score:symusic.Score, # changed in place
     score.tempos.append(symusic.Tempo(0, tempo))
     return score
 
-# %% ../nbs/01a_corpus.ipynb #5a2f14b3
+# %% ../nbs/01a_corpus.ipynb #40c59d21
 def _part_notes(part:music21.stream.Stream)->list[list]:
     "The `[start, end, pitch]` of each note of `part`, in quarter notes, tied notes joined."
     notes, open_ties = [], {}
@@ -359,7 +359,7 @@ def _part_notes(part:music21.stream.Stream)->list[list]:
             if tied_on: open_ties[pitch] = held
     return notes
 
-# %% ../nbs/01a_corpus.ipynb #be636349
+# %% ../nbs/01a_corpus.ipynb #afefd5ca
 def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of notes and chords
                      tpq:int=480                  # ticks per quarter note of the result
                     )->symusic.Score:
@@ -376,7 +376,7 @@ def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of no
     score.tempos.append(symusic.Tempo(0, 120.0))
     return score
 
-# %% ../nbs/01a_corpus.ipynb #69527e93
+# %% ../nbs/01a_corpus.ipynb #dd46891b
 def _write_atomically(path:Path, data:bytes):
     "Write `data` to `path` through a temporary file in the same folder, so readers see all of it or nothing."
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -384,7 +384,7 @@ def _write_atomically(path:Path, data:bytes):
     temporary.write_bytes(data)
     os.replace(temporary, path)
 
-# %% ../nbs/01a_corpus.ipynb #8bfda8a6
+# %% ../nbs/01a_corpus.ipynb #dbb8d175
 def _parse_work(root:Path, work:str)->music21.stream.Score:
     "The music21 score of `work`: a file, or `file.abc#number` for one tune of an abc file."
     name, _, number = work.partition('#')
@@ -394,7 +394,7 @@ def _parse_work(root:Path, work:str)->music21.stream.Score:
         parsed = parsed.scores[0]
     return parsed
 
-# %% ../nbs/01a_corpus.ipynb #17a86a95
+# %% ../nbs/01a_corpus.ipynb #6e6e61be
 def _convert_work(task:tuple[Path, str, Path])->tuple[int, float]:
     "Convert `(corpus root, work, destination)` to a normalised MIDI file; return its notes and seconds."
     root, work, destination = task
@@ -407,15 +407,15 @@ def _convert_work(task:tuple[Path, str, Path])->tuple[int, float]:
     _write_atomically(destination, score.dumps_midi())
     return score.note_num(), float(score.to('second').end())
 
-# %% ../nbs/01a_corpus.ipynb #b1f428b7
+# %% ../nbs/01a_corpus.ipynb #9dd17336
 def default_cache_dir()->Path:
     "Where converted corpora are kept: `$MIDI_EMBEDDINGS_CACHE`, else `~/.cache/midi_embeddings`."
     return Path(os.environ.get('MIDI_EMBEDDINGS_CACHE') or '~/.cache/midi_embeddings').expanduser()
 
-# %% ../nbs/01a_corpus.ipynb #8e8b490f
+# %% ../nbs/01a_corpus.ipynb #12402be8
 MANIFEST_FIELDS = ('path', 'label', 'label_set', 'source', 'n_notes', 'duration')
 
-# %% ../nbs/01a_corpus.ipynb #ed59e981
+# %% ../nbs/01a_corpus.ipynb #4e5b3cfb
 def write_manifest(songs:list[Song], # songs to list
                    path:Path         # the CSV file, written atomically; song paths under its folder are stored relative to it
                   ):
@@ -429,17 +429,17 @@ def write_manifest(songs:list[Song], # songs to list
         writer.writerow(row)
     _write_atomically(Path(path), rows.getvalue().encode())
 
-# %% ../nbs/01a_corpus.ipynb #9f7d14bd
+# %% ../nbs/01a_corpus.ipynb #97da80b0
 def read_manifest(path:Path)->list[Song]:
     "The songs listed in a manifest written by `write_manifest`."
     with open(path, newline='') as file: rows = list(csv.DictReader(file))
     return [Song(Path(path).parent / row['path'], row['label'] or None, row['label_set'] or None, row['source'],
                  int(row['n_notes']), float(row['duration'])) for row in rows]
 
-# %% ../nbs/01a_corpus.ipynb #93a404eb
+# %% ../nbs/01a_corpus.ipynb #7651f080
 def _failure_marker(destination:Path)->Path: return destination.with_name(destination.name + '.failed')
 
-# %% ../nbs/01a_corpus.ipynb #c2b09292
+# %% ../nbs/01a_corpus.ipynb #1fc701d0
 def _remembered_failure(destination:Path, # where the work's MIDI file would be
                         timeout:float     # this run's timeout: a work that timed out with a shorter one is tried again
                        )->str|None:
@@ -450,7 +450,7 @@ def _remembered_failure(destination:Path, # where the work's MIDI file would be
     timed_out = re.match(r'timed out after ([\d.]+)s', reason)
     return None if timed_out and float(timed_out.group(1)) < timeout else reason
 
-# %% ../nbs/01a_corpus.ipynb #5e8f1878
+# %% ../nbs/01a_corpus.ipynb #6a7f14f5
 def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:dict)->Song|None:
     "The song already converted to `destination`, from the manifest or the file; None if there is none."
     if not destination.exists(): return None
@@ -458,10 +458,10 @@ def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:
     try: return Song(destination, label, label_set, source, *_midi_facts(destination))
     except ValueError: return None
 
-# %% ../nbs/01a_corpus.ipynb #90e1da19
+# %% ../nbs/01a_corpus.ipynb #e027c732
 CACHE_VERSION = 'music21-v2'  # part of the cache path: change it when conversion or normalisation changes
 
-# %% ../nbs/01a_corpus.ipynb #b2fd2581
+# %% ../nbs/01a_corpus.ipynb #8dd4d3ab
 def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
                    limit:int|None=None,       # at most this many works, balanced across labels; None: all
                    seed:int=42,               # chooses the subset when `limit` is given
@@ -492,10 +492,10 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     listed.update({song.source: song for song in songs})
     if todo or len(listed) != len(read_manifest(manifest) if manifest.exists() else []):
         write_manifest(sorted(listed.values(), key=lambda song: str(song.path)), manifest)
-    _report_skips(sorted(skipped), len(songs), f'music21 {label_set} ({folder})', sorted(remembered))
+    report_skips(sorted(skipped), len(songs), f'music21 {label_set} ({folder})', sorted(remembered))
     return sorted(songs, key=lambda song: str(song.path))
 
-# %% ../nbs/01a_corpus.ipynb #cba4fc9c
+# %% ../nbs/01a_corpus.ipynb #ddc817eb
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     "How many of a label's `n` songs go to validation and to test: at least one each from three songs on, one left to train."
     n_valid = max(round(n * valid_pct), 1 if valid_pct > 0 and n >= 2 else 0)
@@ -503,7 +503,7 @@ def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     while n_valid + n_test >= n > 0: n_test, n_valid = (n_test - 1, n_valid) if n_test >= n_valid else (n_test, n_valid - 1)
     return n_valid, n_test
 
-# %% ../nbs/01a_corpus.ipynb #7add6a93
+# %% ../nbs/01a_corpus.ipynb #82e688f1
 def split_songs(songs:list[Song],     # the corpus
                 seed:int=42,          # the same songs and seed give the same splits
                 valid_pct:float=0.1,  # share of each label's songs for validation

@@ -8,7 +8,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/dataset.html.md"""
 __all__ = ['CACHE_FORMAT', 'window_spans', 'cache_key', 'build_token_cache', 'MIDIDatasetPresaved', 'augment',
            'MIDIDatasetDynamic', 'collate_windows']
 
-# %% ../nbs/01_dataset.ipynb #c47f6ede
+# %% ../nbs/01_dataset.ipynb #be08be27
 import hashlib, json, os, shutil, time, uuid
 from pathlib import Path
 import miditok
@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from miditok.data_augmentation import augment_score
 from torch.utils.data import Dataset
-from .corpus import default_cache_dir, read_midi, safe_map
-from .tokenize import encode_file, encode_score, id_dtype, report_skipped, tokenizer_identity
+from .corpus import default_cache_dir, read_midi, report_skips, safe_map
+from .tokenize import encode_file, encode_score, id_dtype, tokenizer_identity
 
-# %% ../nbs/01_dataset.ipynb #93c5e898
+# %% ../nbs/01_dataset.ipynb #946eb996
 def window_spans(song_lengths:np.ndarray, # number of ids of each song
                  max_seq_len:int          # most ids in one window
                 )->np.ndarray:
@@ -33,10 +33,10 @@ def window_spans(song_lengths:np.ndarray, # number of ids of each song
     stops = np.minimum(starts + max_seq_len, song_lengths[songs])
     return np.stack([songs, starts, stops], axis=1)
 
-# %% ../nbs/01_dataset.ipynb #3597eb85
+# %% ../nbs/01_dataset.ipynb #60e6da70
 CACHE_FORMAT = 1
 
-# %% ../nbs/01_dataset.ipynb #ce989d98
+# %% ../nbs/01_dataset.ipynb #bf07af94
 def _file_digest(path:Path)->str:
     "sha256 of the file's bytes, or a marker naming the error if it cannot be read."
     digest = hashlib.sha256()
@@ -46,7 +46,7 @@ def _file_digest(path:Path)->str:
     except OSError as error: return f'unreadable: {error}'
     return digest.hexdigest()
 
-# %% ../nbs/01_dataset.ipynb #a75d5f67
+# %% ../nbs/01_dataset.ipynb #53b853c0
 def cache_key(files:list,                         # MIDI files, in song order
               tokenizer:miditok.MusicTokenizer    # the tokenizer that makes their ids
              )->str:
@@ -55,13 +55,13 @@ def cache_key(files:list,                         # MIDI files, in song order
     for path in files: digest.update(_file_digest(path).encode())
     return digest.hexdigest()[:24]
 
-# %% ../nbs/01_dataset.ipynb #974d557e
+# %% ../nbs/01_dataset.ipynb #20270d53
 class _Encoder:
     "Picklable worker: the token ids of one MIDI file."
     def __init__(self, tokenizer): self.tokenizer = tokenizer
     def __call__(self, path): return encode_file(self.tokenizer, path)
 
-# %% ../nbs/01_dataset.ipynb #feed64d6
+# %% ../nbs/01_dataset.ipynb #ceef2570
 def _write_token_cache(folder:Path, files:list, tokenizer, workers, timeout)->None:
     "Tokenize `files` in worker processes and write the cache into the new folder `folder`."
     folder.mkdir(parents=True)
@@ -77,13 +77,13 @@ def _write_token_cache(folder:Path, files:list, tokenizer, workers, timeout)->No
                     kept.append(written)
                     offsets.append(offsets[-1] + len(ids))
                 written += 1
-    report_skipped({str(files[index]): reason for index, reason in sorted(skipped.items())}, len(files), 'tokenizing')
+    report_skips([(str(files[index]), reason) for index, reason in sorted(skipped.items())], len(kept), 'tokenizing')
     np.save(folder / 'offsets.npy', np.array(offsets, dtype=np.int64))
     meta = dict(format=CACHE_FORMAT, dtype=dtype.name, kept=kept, n_files=len(files),
                 skipped={str(index): reason for index, reason in skipped.items()})
     (folder / 'meta.json').write_text(json.dumps(meta))
 
-# %% ../nbs/01_dataset.ipynb #61e49cb4
+# %% ../nbs/01_dataset.ipynb #6926839a
 def _remove_stale_builds(root:Path, max_age:float=24 * 3600):
     "Delete temporary build folders under `root` older than `max_age` seconds (left by killed builds)."
     for folder in root.glob('.*.tmp'):
@@ -91,7 +91,7 @@ def _remove_stale_builds(root:Path, max_age:float=24 * 3600):
             if time.time() - folder.stat().st_mtime > max_age: shutil.rmtree(folder, ignore_errors=True)
         except OSError: pass
 
-# %% ../nbs/01_dataset.ipynb #5e4152a5
+# %% ../nbs/01_dataset.ipynb #b2cd75ba
 def build_token_cache(files:list,                       # MIDI files, in song order
                       tokenizer:miditok.MusicTokenizer, # the tokenizer that makes their ids
                       cache_dir:Path|None=None,         # cache root; None: the project's cache folder
@@ -113,7 +113,7 @@ def build_token_cache(files:list,                       # MIDI files, in song or
     finally: shutil.rmtree(building, ignore_errors=True)
     return folder
 
-# %% ../nbs/01_dataset.ipynb #bb8b89e2
+# %% ../nbs/01_dataset.ipynb #a81498ee
 class MIDIDatasetPresaved(Dataset):
     "Consecutive windows of at most `max_seq_len` ids of every readable song, tokenized once and cached on disk."
     def __init__(self,
@@ -152,12 +152,12 @@ class MIDIDatasetPresaved(Dataset):
         window = self.ids[self.offsets[song] + start:self.offsets[song] + stop]
         return {'input_ids': torch.from_numpy(window.astype(np.int64)), 'song_idx': int(song)}
 
-# %% ../nbs/01_dataset.ipynb #60cac5dc
+# %% ../nbs/01_dataset.ipynb #4a7a1a63
 def _uniform_int(low:int, high:int)->int:
     "A random integer in `[low, high]` from torch's generator."
     return int(torch.randint(low, high + 1, ()).item())
 
-# %% ../nbs/01_dataset.ipynb #ba76a17c
+# %% ../nbs/01_dataset.ipynb #d85e7912
 def _pitch_extent(score)->tuple:
     "Lowest and highest pitch of the pitched (non-drum) notes of `score`; None if there are none."
     pitches = [track.notes.numpy()['pitch'] for track in score.tracks if not track.is_drum and track.note_num()]
@@ -165,7 +165,7 @@ def _pitch_extent(score)->tuple:
     pitches = np.concatenate(pitches)
     return int(pitches.min()), int(pitches.max())
 
-# %% ../nbs/01_dataset.ipynb #d748af24
+# %% ../nbs/01_dataset.ipynb #e18ad319
 def augment(score,                       # the song (left unchanged)
             pitch_range:tuple,           # `(lowest, highest + 1)` pitch the tokenizer knows
             transpose:tuple=(-5, 5),     # semitones: smallest and largest shift, kept inside `pitch_range`
@@ -182,12 +182,12 @@ def augment(score,                       # the song (left unchanged)
     for tempo in augmented.tempos: tempo.qpm = tempo.qpm * factor
     return augmented
 
-# %% ../nbs/01_dataset.ipynb #93f6ce51
+# %% ../nbs/01_dataset.ipynb #b02b5c31
 def _check_readable(path)->int:
     "The number of notes of the MIDI file at `path`; raises ValueError if it cannot be used."
     return read_midi(path).note_num()
 
-# %% ../nbs/01_dataset.ipynb #291969ef
+# %% ../nbs/01_dataset.ipynb #6151d2fc
 class MIDIDatasetDynamic(Dataset):
     "One augmented, randomly cropped window of at most `max_seq_len` ids per readable song, made anew at each access."
     def __init__(self,
@@ -207,7 +207,7 @@ class MIDIDatasetDynamic(Dataset):
         for index, _, error in safe_map(_check_readable, paths, workers, timeout, desc='checking files'):
             if error: self.skipped[str(paths[index])] = error
             else: readable.add(index)
-        report_skipped(self.skipped, len(paths), 'dynamic dataset')
+        report_skips(sorted(self.skipped.items()), len(readable), 'dynamic dataset')
         self.files = [path for index, path in enumerate(paths) if index in readable]
         if not self.files: raise ValueError(f'none of the {len(paths)} files could be read: {self.skipped}')
 
@@ -221,7 +221,7 @@ class MIDIDatasetDynamic(Dataset):
         start = _uniform_int(0, len(ids) - self.max_seq_len) if len(ids) > self.max_seq_len else 0
         return {'input_ids': torch.from_numpy(ids[start:start + self.max_seq_len].astype(np.int64)), 'song_idx': index}
 
-# %% ../nbs/01_dataset.ipynb #410f4662
+# %% ../nbs/01_dataset.ipynb #9138e1af
 def collate_windows(batch:list, # items of either dataset
                     pad_id:int  # id filling the positions after a window's end
                    )->dict:

@@ -6,22 +6,22 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/tokenize.html.md"""
 
 # %% auto #0
 __all__ = ['TOY_SCALES', 'TOKENIZER_KINDS', 'toy_score', 'write_toy_corpus', 'make_tokenizer', 'id_dtype', 'encode_score',
-           'encode_file', 'save_tokenizer', 'load_tokenizer', 'tokenizer_identity', 'report_skipped',
-           'load_or_train_tokenizer', 'tokenizer_report']
+           'encode_file', 'save_tokenizer', 'load_tokenizer', 'tokenizer_identity', 'load_or_train_tokenizer',
+           'tokenizer_report']
 
-# %% ../nbs/00_tokenize.ipynb #d8e80528
+# %% ../nbs/00_tokenize.ipynb #b5ba791f
 import hashlib, json, os, warnings
 from pathlib import Path
 import miditok
 import numpy as np
 import symusic
-from .corpus import log, read_midi, safe_map
+from .corpus import log, read_midi, report_skips, safe_map
 
-# %% ../nbs/00_tokenize.ipynb #888fa606
+# %% ../nbs/00_tokenize.ipynb #07a4641b
 TOY_SCALES = {'major': [0, 2, 4, 5, 7, 9, 11], 'minor': [0, 2, 3, 5, 7, 8, 10], 'blues': [0, 3, 5, 6, 7, 10],
               'whole_tone': [0, 2, 4, 6, 8, 10]}
 
-# %% ../nbs/00_tokenize.ipynb #f5a23263
+# %% ../nbs/00_tokenize.ipynb #e8c56bbe
 def toy_score(seed:int=0,          # random seed: the same seed gives the same song
               label:str='major',   # scale the melody is drawn from, a key of `TOY_SCALES`
               n_notes:int=64,      # number of melody notes
@@ -48,7 +48,7 @@ def toy_score(seed:int=0,          # random seed: the same seed gives the same s
     score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
     return score
 
-# %% ../nbs/00_tokenize.ipynb #1d37ea43
+# %% ../nbs/00_tokenize.ipynb #f35322bd
 def write_toy_corpus(dest:Path,                        # folder to write into (created)
                      n_per_label:int=8,                # songs per label
                      labels=('major', 'minor'),        # keys of `TOY_SCALES`
@@ -65,10 +65,10 @@ def write_toy_corpus(dest:Path,                        # folder to write into (c
             paths.append(path)
     return paths
 
-# %% ../nbs/00_tokenize.ipynb #19159b74
+# %% ../nbs/00_tokenize.ipynb #309f6ad3
 TOKENIZER_KINDS = ('REMI', 'TSD', 'MIDILike', 'Structured')
 
-# %% ../nbs/00_tokenize.ipynb #1969f1a4
+# %% ../nbs/00_tokenize.ipynb #335ea44b
 def make_tokenizer(kind:str='REMI',  # miditok family, one of `TOKENIZER_KINDS`
                    **config          # `miditok.TokenizerConfig` settings that override ours
                   )->miditok.MusicTokenizer:
@@ -79,12 +79,12 @@ def make_tokenizer(kind:str='REMI',  # miditok family, one of `TOKENIZER_KINDS`
                     use_time_signatures=True) | config
     return getattr(miditok, kind)(miditok.TokenizerConfig(**settings))
 
-# %% ../nbs/00_tokenize.ipynb #a6ca19c8
+# %% ../nbs/00_tokenize.ipynb #7d01a028
 def id_dtype(tokenizer:miditok.MusicTokenizer)->np.dtype:
     "The smallest integer type holding every id of `tokenizer`: uint16 below 65,536 tokens, else int32."
     return np.dtype(np.uint16) if len(tokenizer) <= 2**16 else np.dtype(np.int32)
 
-# %% ../nbs/00_tokenize.ipynb #282acf0d
+# %% ../nbs/00_tokenize.ipynb #e8fef3d3
 def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
                  score:symusic.Score                # the song
                 )->np.ndarray:
@@ -95,14 +95,14 @@ def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_toke
         raise ValueError(f'{type(tokenizer).__name__} tokenizer makes one stream per track; build it with make_tokenizer')
     return np.asarray(sequence.ids, dtype=id_dtype(tokenizer))
 
-# %% ../nbs/00_tokenize.ipynb #2f742965
+# %% ../nbs/00_tokenize.ipynb #ea4a0771
 def encode_file(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
                 path:Path                          # a MIDI file
                )->np.ndarray:
     "Token ids of the MIDI file at `path`; raises ValueError with a one-line reason if it cannot be read."
     return encode_score(tokenizer, read_midi(path))
 
-# %% ../nbs/00_tokenize.ipynb #7020f6cf
+# %% ../nbs/00_tokenize.ipynb #f9b2a1c2
 def save_tokenizer(tokenizer:miditok.MusicTokenizer, # the tokenizer to save
                    path:Path                          # JSON file to write (folders are created)
                   )->Path:
@@ -114,7 +114,7 @@ def save_tokenizer(tokenizer:miditok.MusicTokenizer, # the tokenizer to save
     os.replace(temporary, path)
     return path
 
-# %% ../nbs/00_tokenize.ipynb #4af9d6e9
+# %% ../nbs/00_tokenize.ipynb #bfca28b5
 def load_tokenizer(path:Path # a tokenizer JSON file written by `save_tokenizer` or miditok's `save`
                   )->miditok.MusicTokenizer:
     "The tokenizer saved at `path`, of the family recorded in the file."
@@ -126,13 +126,13 @@ def load_tokenizer(path:Path # a tokenizer JSON file written by `save_tokenizer`
         raise ValueError(f"{path}: holds a {kind} tokenizer; supported: {', '.join(TOKENIZER_KINDS)}")
     return getattr(miditok, kind)(params=path)
 
-# %% ../nbs/00_tokenize.ipynb #9feff622
+# %% ../nbs/00_tokenize.ipynb #991bb0cc
 def tokenizer_identity(tokenizer:miditok.MusicTokenizer)->str:
     "A short hash of the tokenizer's family, settings and vocabulary: equal identities give equal ids."
     description = json.dumps(tokenizer.to_dict(), sort_keys=True, default=str)
     return hashlib.sha256(description.encode()).hexdigest()[:16]
 
-# %% ../nbs/00_tokenize.ipynb #e9b0835f
+# %% ../nbs/00_tokenize.ipynb #fa4c85b1
 class _TrainingText:
     "Picklable worker: a MIDI file as the byte strings miditok learns BPE merges from."
     def __init__(self, tokenizer): self.tokenizer = tokenizer
@@ -140,27 +140,18 @@ class _TrainingText:
         read_midi(path)
         return miditok.TokTrainingIterator(self.tokenizer, [path]).load_file(Path(path))
 
-# %% ../nbs/00_tokenize.ipynb #950a22ff
-def report_skipped(skipped:dict, # path -> one-line reason
-                   total:int,    # files tried
-                   what:str      # what the files were for, e.g. 'tokenizer training'
-                  ):
-    "Log one warning line per skipped file and a summary line."
-    for path, reason in skipped.items(): log.warning(f'skipped {path}: {reason}')
-    if skipped: log.warning(f'{what}: skipped {len(skipped)} of {total} files')
-
-# %% ../nbs/00_tokenize.ipynb #970f1fff
+# %% ../nbs/00_tokenize.ipynb #db6f5d4c
 def _training_texts(tokenizer, files, workers, timeout)->list:
     "The BPE training text of each readable file of `files`, in file order (so training is reproducible)."
     texts, skipped = {}, {}
     for index, text, error in safe_map(_TrainingText(tokenizer), files, workers, timeout, desc='tokenizer training files'):
         if error: skipped[str(files[index])] = error
         elif text: texts[index] = text
-    report_skipped(skipped, len(files), 'tokenizer training')
+    report_skips(sorted(skipped.items()), len(texts), 'tokenizer training')
     if not texts: raise ValueError(f'none of the {len(files)} tokenizer training files could be read: {skipped}')
     return [texts[index] for index in sorted(texts)]
 
-# %% ../nbs/00_tokenize.ipynb #dd624b84
+# %% ../nbs/00_tokenize.ipynb #931c7ba7
 def _warn_if_different(tokenizer, path, kind, vocab_size):
     "Warn when a loaded tokenizer is not what the configuration asks for (the file wins)."
     found = type(tokenizer).__name__
@@ -169,7 +160,7 @@ def _warn_if_different(tokenizer, path, kind, vocab_size):
     if vocab_size > len(tokenizer.vocab) and len(tokenizer) != vocab_size:
         warnings.warn(f'{path} has {len(tokenizer)} tokens, not vocab_size={vocab_size}; using it (delete the file to retrain)')
 
-# %% ../nbs/00_tokenize.ipynb #8b3b6a45
+# %% ../nbs/00_tokenize.ipynb #12d60e74
 def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded if it exists, else written
                             train_files:list,      # MIDI files of the training split, to learn BPE from
                             kind:str='REMI',       # miditok family for a new tokenizer, one of `TOKENIZER_KINDS`
@@ -195,7 +186,7 @@ def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded
     print(f'trained a new {kind} tokenizer ({message}), saved to {path}')
     return tokenizer
 
-# %% ../nbs/00_tokenize.ipynb #46a6619c
+# %% ../nbs/00_tokenize.ipynb #51ef13d5
 class _TokenCounts:
     "Picklable worker: notes, base tokens and ids (after BPE) of one MIDI file."
     def __init__(self, tokenizer): self.tokenizer = tokenizer
@@ -204,7 +195,7 @@ class _TokenCounts:
         sequence = self.tokenizer.encode(score)
         return score.note_num(), len(sequence.tokens), len(sequence.ids)
 
-# %% ../nbs/00_tokenize.ipynb #ecab79fe
+# %% ../nbs/00_tokenize.ipynb #c75374c7
 def tokenizer_report(tokenizer:miditok.MusicTokenizer, # the tokenizer to describe
                      files:list,                        # MIDI files to measure on
                      workers:int|None=None,             # worker processes; 0: in this process
@@ -215,7 +206,7 @@ def tokenizer_report(tokenizer:miditok.MusicTokenizer, # the tokenizer to descri
     for index, result, error in safe_map(_TokenCounts(tokenizer), files, workers, timeout, desc='tokenizer report'):
         if error: skipped[str(files[index])] = error
         else: counts.append(result)
-    report_skipped(skipped, len(files), 'tokenizer report')
+    report_skips(sorted(skipped.items()), len(counts), 'tokenizer report')
     notes, base_tokens, ids = (int(total) for total in np.array(counts, dtype=np.int64).reshape(-1, 3).sum(0))
     return dict(kind=type(tokenizer).__name__, vocab_base=len(tokenizer.vocab), vocab_bpe=len(tokenizer),
                 files=len(counts), skipped=len(skipped), notes=notes,
