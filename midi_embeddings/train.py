@@ -13,7 +13,7 @@ __all__ = ['CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'set_seed', 'mask
            'find_checkpoint', 'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer',
            'warmup_cosine', 'distributed_setup', 'objective_callbacks', 'fit']
 
-# %% ../nbs/03_train.ipynb #e2866c6f
+# %% ../nbs/03_train.ipynb #8fdc071d
 import json, math, os, random, shutil, sys, time, warnings
 from contextlib import nullcontext
 from functools import partial
@@ -31,7 +31,7 @@ from .dataset import MIDIDatasetDynamic, collate_windows
 from .tokenize import load_tokenizer
 from .transformer import EncoderConfig, MIDITransformerEncoder
 
-# %% ../nbs/03_train.ipynb #56c7eea1
+# %% ../nbs/03_train.ipynb #adc56473
 def resolve_device(name:str='cuda')->torch.device:
     "`torch.device(name)`, or the CPU with one warning when `name` asks for an accelerator this machine lacks."
     try: device = torch.device(name)
@@ -44,12 +44,12 @@ def resolve_device(name:str='cuda')->torch.device:
         return torch.device('cpu')
     return device
 
-# %% ../nbs/03_train.ipynb #c1e9806f
+# %% ../nbs/03_train.ipynb #4e617af2
 def set_seed(seed:int):
     "Seed Python, numpy and torch (CPU and CUDA); call it before building the model for reproducible weights."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/03_train.ipynb #e1cf8bcc
+# %% ../nbs/03_train.ipynb #d07f74cf
 def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
                 attention_mask:torch.Tensor,   # Bool [B, T], True = real token
                 mask_id:int,                   # id of the mask token, `tokenizer['MASK_None']`
@@ -69,7 +69,7 @@ def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
     masked = torch.where(picked & (action >= 0.8) & (action < 0.9), random_ids, masked)
     return masked, torch.where(picked, input_ids, -100)
 
-# %% ../nbs/03_train.ipynb #fe6767c7
+# %% ../nbs/03_train.ipynb #fbee9f23
 def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i and i + B are two views of one song
             temperature:float=0.1     # softmax temperature on cosine similarities
            )->torch.Tensor:
@@ -81,14 +81,14 @@ def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i an
     positives = (torch.arange(n, device=similarity.device) + n // 2) % n
     return F.cross_entropy(similarity, positives)
 
-# %% ../nbs/03_train.ipynb #83d4d2e8
+# %% ../nbs/03_train.ipynb #a453536d
 class TwoViews(Dataset):
     "Item i is two independent reads of `dataset[i]`: two augmented random crops of song i with `MIDIDatasetDynamic`."
     def __init__(self, dataset): self.dataset = dataset
     def __len__(self): return len(self.dataset)
     def __getitem__(self, index:int)->tuple: return self.dataset[index], self.dataset[index]
 
-# %% ../nbs/03_train.ipynb #73a5aa78
+# %% ../nbs/03_train.ipynb #19c96517
 class Halves(Dataset):
     "Item i is the first and the second half of window i: fixed views, for validation."
     def __init__(self, dataset): self.dataset = dataset
@@ -98,13 +98,13 @@ class Halves(Dataset):
         ids = item['input_ids']
         return dict(item, input_ids=ids[:(len(ids) + 1) // 2]), dict(item, input_ids=ids[len(ids) // 2:])
 
-# %% ../nbs/03_train.ipynb #70cbcda6
+# %% ../nbs/03_train.ipynb #7cc9dc1e
 def random_crop(ids:torch.Tensor, length:int)->torch.Tensor:
     "A random contiguous part of `ids` of `length` ids (all of them if shorter), from torch's generator."
     start = int(torch.randint(0, max(0, len(ids) - length) + 1, ()))
     return ids[start:start + length]
 
-# %% ../nbs/03_train.ipynb #744ad6d9
+# %% ../nbs/03_train.ipynb #06c6eeb0
 def collate_views(batch:list,               # (first view, second view) items
                   pad_id:int,               # id filling the positions after a window's end
                   view_len:int|None=None    # crop every view to one random length in [view_len / 2, view_len]; None = no crop
@@ -116,7 +116,7 @@ def collate_views(batch:list,               # (first view, second view) items
         views = [dict(v, input_ids=random_crop(v['input_ids'], length)) for v in views]
     return collate_windows(views, pad_id)
 
-# %% ../nbs/03_train.ipynb #13a2db34
+# %% ../nbs/03_train.ipynb #2e6aba52
 def window_index(dataset)->tuple:
     "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) when present, else read once."
     spans = getattr(dataset, 'spans', None)
@@ -126,7 +126,7 @@ def window_index(dataset)->tuple:
         lengths, songs = [len(item['input_ids']) for item in items], [int(item['song_idx']) for item in items]
     return np.asarray(lengths, dtype=np.int64), np.asarray(songs, dtype=np.int64)
 
-# %% ../nbs/03_train.ipynb #546f3c53
+# %% ../nbs/03_train.ipynb #1382ac73
 class LengthBucketSampler:
     "Batches of windows of similar length, in a shuffled order that depends only on (seed, epoch); sharded for DDP."
     def __init__(self, lengths,                    # token count of each window
@@ -177,18 +177,18 @@ class LengthBucketSampler:
         n = len(self.lengths) if self.windows_per_song is None else int(np.minimum(np.bincount(self.song_idx), self.windows_per_song).sum())
         return math.ceil(math.ceil(n / self.batch_size) / self.world_size)
 
-# %% ../nbs/03_train.ipynb #5e28eb04
+# %% ../nbs/03_train.ipynb #42d8ede2
 class CancelFitException(Exception): "Stop training after the current stage."
 class CancelEpochException(Exception): "Skip the rest of the current epoch's batches."
 class CancelBatchException(Exception): "Skip the rest of the current batch (e.g. its optimiser step)."
 _CANCEL = dict(fit=CancelFitException, epoch=CancelEpochException, batch=CancelBatchException)
 
-# %% ../nbs/03_train.ipynb #e9b70b36
+# %% ../nbs/03_train.ipynb #2ca50508
 class Callback:
     "Base class: override any of the events; lower `order` runs first; `all_ranks` callbacks also run on DDP ranks > 0."
     order, all_ranks = 0, False
 
-# %% ../nbs/03_train.ipynb #85926f65
+# %% ../nbs/03_train.ipynb #2b3ceec3
 class with_cbs:
     "Decorator running `before_<stage>` and `after_<stage>` callbacks around a Learner method."
     def __init__(self, stage:str): self.stage = stage
@@ -201,7 +201,7 @@ class with_cbs:
             learn.callback(f'after_{self.stage}')
         return wrapped
 
-# %% ../nbs/03_train.ipynb #dab4e9ce
+# %% ../nbs/03_train.ipynb #57324782
 class EncoderForTraining(nn.Module):
     "One encoder pass giving `logits` and `mlm_loss` at labelled positions (None without labels) and pooled `embeddings`."
     def __init__(self, encoder:MIDITransformerEncoder):
@@ -213,16 +213,10 @@ class EncoderForTraining(nn.Module):
                 labels:torch.Tensor|None=None                # Long [B, T] target ids, -100 = not predicted
                )->dict:
         hidden = self.encoder.hidden_states(input_ids, attention_mask)
-        weights = torch.ones_like(input_ids, dtype=hidden.dtype) if attention_mask is None else attention_mask.to(hidden.dtype)
-        pooled = (hidden * weights.unsqueeze(-1)).sum(1) / weights.sum(1, keepdim=True).clamp_min(1)
-        outputs = dict(logits=None, mlm_loss=None, embeddings=F.normalize(pooled.float(), dim=-1))
-        if labels is not None:
-            predicted = labels != -100
-            outputs['logits'] = self.encoder.head(hidden[predicted])
-            outputs['mlm_loss'] = F.cross_entropy(outputs['logits'].float(), labels[predicted], reduction='sum') / predicted.sum().clamp_min(1)
-        return outputs
+        logits, mlm_loss = self.encoder.masked_lm(hidden, labels) if labels is not None else (None, None)
+        return dict(logits=logits, mlm_loss=mlm_loss, embeddings=self.encoder.pool(hidden, attention_mask))
 
-# %% ../nbs/03_train.ipynb #0ed4e2fb
+# %% ../nbs/03_train.ipynb #7b750693
 class Learner:
     "Train `model` on `train_dl`, validate on `valid_dl` every epoch; the objective and all extras are callbacks."
     def __init__(self, model, train_dl, valid_dl, opt, sched=None, cbs=(), device='cpu', grad_clip:float=1.0,
@@ -292,7 +286,7 @@ class Learner:
         self._fit(epochs)
         return self
 
-# %% ../nbs/03_train.ipynb #db89d50c
+# %% ../nbs/03_train.ipynb #d1adca99
 class MaskedLMCallback(Callback):
     "Replace each batch's ids with BERT-masked ids and add `labels` (the masked-token objective)."
     order, all_ranks = -10, True
@@ -318,7 +312,7 @@ class MaskedLMCallback(Callback):
     def after_pred(self, learn):
         learn.loss_terms['mlm'] = (learn.preds['mlm_loss'], (learn.batch['labels'] != -100).sum().item())
 
-# %% ../nbs/03_train.ipynb #63dad660
+# %% ../nbs/03_train.ipynb #c3b8aca9
 class ContrastiveCallback(Callback):
     "Add NT-Xent on the batch's pooled vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
     order, all_ranks = -5, True
@@ -327,7 +321,7 @@ class ContrastiveCallback(Callback):
         embeddings = learn.preds['embeddings']
         learn.loss_terms['contrastive'] = (nt_xent(embeddings, self.temperature), len(embeddings))
 
-# %% ../nbs/03_train.ipynb #c00274ac
+# %% ../nbs/03_train.ipynb #7e031b1c
 class MetricsCallback(Callback):
     "Per epoch: train/valid loss (and each term), valid perplexity, learning rate, training tokens/s, seconds; in `learn.history`."
     order, all_ranks = 10, True
@@ -371,7 +365,7 @@ class MetricsCallback(Callback):
         return (f"epoch {row['epoch']}/{epochs}  train {row['train_loss']:.4f}{valid}  lr {row['lr']:.2e}  "
                 f"{row['tokens_per_s']:,.0f} tok/s  {row['seconds']:.0f}s")
 
-# %% ../nbs/03_train.ipynb #1a7a217c
+# %% ../nbs/03_train.ipynb #51e20387
 class ProgressCallback(Callback):
     "A tqdm bar per epoch phase, showing the running loss."
     order = 20
@@ -383,10 +377,10 @@ class ProgressCallback(Callback):
         if learn.training: self.bar.set_postfix(loss=f'{learn.loss.item():.4f}', refresh=False)
     def after_epoch(self, learn): self.bar.close()
 
-# %% ../nbs/03_train.ipynb #d65b0558
+# %% ../nbs/03_train.ipynb #89b27abd
 class NonFiniteLossError(RuntimeError): "Training stopped because the loss was NaN or infinite."
 
-# %% ../nbs/03_train.ipynb #4bc6f28d
+# %% ../nbs/03_train.ipynb #ac293e1e
 class NaNGuardCallback(Callback):
     "Raise `NonFiniteLossError` naming the step when the loss is NaN or infinite on any rank."
     order, all_ranks = 0, True
@@ -398,7 +392,7 @@ class NaNGuardCallback(Callback):
         raise NonFiniteLossError(f'loss is {learn.loss.item()} at step {learn.step} (epoch {learn.epoch + 1}, {phase} '
                                  f'batch {learn.iter}); training stopped, last good checkpoint: {learn.last_checkpoint or "none yet"}')
 
-# %% ../nbs/03_train.ipynb #d9aaec3e
+# %% ../nbs/03_train.ipynb #7426437e
 class ShortRunCallback(Callback):
     "Cut every epoch phase after `max_batches` batches: a fast smoke run of the whole loop."
     order, all_ranks = 100, True
@@ -406,7 +400,7 @@ class ShortRunCallback(Callback):
     def after_batch(self, learn):
         if learn.iter + 1 >= self.max_batches: raise CancelEpochException()
 
-# %% ../nbs/03_train.ipynb #80419216
+# %% ../nbs/03_train.ipynb #35039600
 class SnapshotCallback(Callback):
     "Call `fn(learn)` after validation every `every` epochs (and the last); a returned dict is logged (e.g. to W&B)."
     order = 30
@@ -417,7 +411,7 @@ class SnapshotCallback(Callback):
         logs = self.fn(learn)
         if logs: learn.epoch_logs.update(logs)
 
-# %% ../nbs/03_train.ipynb #24fec3fb
+# %% ../nbs/03_train.ipynb #b12a8f72
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
@@ -442,7 +436,7 @@ class WandbCallback(Callback):
 
     def after_fit(self, learn): self.run.finish()
 
-# %% ../nbs/03_train.ipynb #e53e6070
+# %% ../nbs/03_train.ipynb #962b7b94
 CHECKPOINT_FILES = ('model.safetensors', 'config.json', 'tokenizer.json')
 
 def _fsync_tree(folder:Path):
@@ -472,7 +466,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     shutil.rmtree(prev, ignore_errors=True)
     return dest
 
-# %% ../nbs/03_train.ipynb #08bf94ed
+# %% ../nbs/03_train.ipynb #fd1b8d0d
 def find_checkpoint(path)->Path|None:
     "The complete checkpoint at `path`: itself, its `best/` (a training directory), or `<path>.prev` after a kill mid-save."
     path = Path(path)
@@ -480,7 +474,7 @@ def find_checkpoint(path)->Path|None:
         if (candidate / 'config.json').exists(): return candidate
     return None
 
-# %% ../nbs/03_train.ipynb #59e85ebf
+# %% ../nbs/03_train.ipynb #9f5e8b48
 def load_checkpoint(path,              # checkpoint directory (or a training directory holding `best/`)
                     device='cpu'       # where to put the model
                    )->tuple:
@@ -500,7 +494,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     except Exception as e: raise ValueError(f'{folder / "model.safetensors"}: cannot load the weights ({type(e).__name__}: {e})') from None
     return model.to(device).eval(), tokenizer
 
-# %% ../nbs/03_train.ipynb #8acba572
+# %% ../nbs/03_train.ipynb #5b21757f
 def load_train_state(path)->dict:
     "The resume state of a checkpoint (tensors and plain values only; no pickle is executed)."
     path = Path(path) / 'train_state.pt'
@@ -508,7 +502,7 @@ def load_train_state(path)->dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e: raise ValueError(f'{path}: cannot read the training state ({type(e).__name__}: {e})') from None
 
-# %% ../nbs/03_train.ipynb #fe2a0683
+# %% ../nbs/03_train.ipynb #52b00c31
 def _rng_state()->dict:
     state = dict(torch=torch.get_rng_state())
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
@@ -518,7 +512,7 @@ def _set_rng_state(state:dict):
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
-# %% ../nbs/03_train.ipynb #11d7477d
+# %% ../nbs/03_train.ipynb #ba643ced
 class CheckpointCallback(Callback):
     "Save `out_dir/last` (resumable) after every epoch and `out_dir/best` when the validation loss improves."
     order = 40
@@ -545,7 +539,7 @@ class CheckpointCallback(Callback):
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
         if (self.out_dir / 'best').exists(): learn.best_checkpoint = self.out_dir / 'best'
 
-# %% ../nbs/03_train.ipynb #ce505fb2
+# %% ../nbs/03_train.ipynb #ebd46e73
 def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)->torch.optim.AdamW:
     "AdamW with weight decay on linear weights only."
     decay = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
@@ -556,14 +550,14 @@ def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)
     fused = next(model.parameters()).device.type in ('cuda', 'cpu')
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=fused)
 
-# %% ../nbs/03_train.ipynb #43b843eb
+# %% ../nbs/03_train.ipynb #44edc157
 def warmup_cosine(step:int, total_steps:int, warmup_steps:int)->float:
     "Learning-rate multiplier: linear warm-up to 1, then cosine to 0 at `total_steps`."
     if step < warmup_steps: return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
-# %% ../nbs/03_train.ipynb #e60774e5
+# %% ../nbs/03_train.ipynb #c9564b2b
 def distributed_setup(device:torch.device)->tuple:
     "(rank, world_size, device): joins the torchrun process group when there is one, else (0, 1, device)."
     world_size = int(os.environ.get('WORLD_SIZE', 1))
@@ -574,7 +568,7 @@ def distributed_setup(device:torch.device)->tuple:
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world_size, device
 
-# %% ../nbs/03_train.ipynb #c8f92f1a
+# %% ../nbs/03_train.ipynb #842170d8
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 
 def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
@@ -590,7 +584,7 @@ def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
     return ([MaskedLMCallback.from_tokenizer(tokenizer, mask_prob, seed)] if 'mlm' in terms else []) + \
            ([ContrastiveCallback(temperature)] if 'contrastive' in terms else [])
 
-# %% ../nbs/03_train.ipynb #f35b70ee
+# %% ../nbs/03_train.ipynb #d50f602f
 def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `set_seed` for reproducible weights)
         train_ds,                      # training windows: items {'input_ids', 'song_idx'}
         valid_ds,                      # validation windows, or None

@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/transformer.html.md"""
 # %% auto #0
 __all__ = ['EncoderConfig', 'SelfAttention', 'MLP', 'Block', 'MIDITransformerEncoder', 'embed_songs']
 
-# %% ../nbs/02_transformer.ipynb #a19357ce
+# %% ../nbs/02_transformer.ipynb #1d842704
 import math
 from dataclasses import dataclass, asdict
 import numpy as np
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .dataset import collate_windows
 
-# %% ../nbs/02_transformer.ipynb #7023154d
+# %% ../nbs/02_transformer.ipynb #f91c4968
 @dataclass
 class EncoderConfig:
     "Shape of a `MIDITransformerEncoder`; saved beside its weights as `config.json`."
@@ -44,7 +44,7 @@ class EncoderConfig:
 
     def to_dict(self)->dict: return asdict(self)
 
-# %% ../nbs/02_transformer.ipynb #4ce2469b
+# %% ../nbs/02_transformer.ipynb #fc25b93f
 class SelfAttention(nn.Module):
     "Multi-head self-attention over all (unpadded) positions of a window."
     def __init__(self, cfg:EncoderConfig):
@@ -62,7 +62,7 @@ class SelfAttention(nn.Module):
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask)
         return self.resid_dropout(self.proj(y.transpose(1, 2).reshape(B, T, D)))
 
-# %% ../nbs/02_transformer.ipynb #9aaf4d4f
+# %% ../nbs/02_transformer.ipynb #ef638ef3
 class MLP(nn.Module):
     "The position-wise feed-forward layer, 4x wide with GELU."
     def __init__(self, cfg:EncoderConfig):
@@ -73,7 +73,7 @@ class MLP(nn.Module):
 
     def forward(self, x): return self.dropout(self.proj(F.gelu(self.fc(x), approximate='tanh')))
 
-# %% ../nbs/02_transformer.ipynb #cf651d96
+# %% ../nbs/02_transformer.ipynb #be0acc1e
 class Block(nn.Module):
     "Pre-norm encoder block: x + attention(norm(x)), then x + mlp(norm(x))."
     def __init__(self, cfg:EncoderConfig):
@@ -85,7 +85,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), key_mask)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_transformer.ipynb #c2fda4cc
+# %% ../nbs/02_transformer.ipynb #67a73641
 class MIDITransformerEncoder(nn.Module):
     "Transformer encoder over token windows with a tied masked-token head and a pooled, normalised embedding."
     def __init__(self, cfg:EncoderConfig):
@@ -127,17 +127,28 @@ class MIDITransformerEncoder(nn.Module):
         "(logits, loss): logits [B, T, V] without labels; [n_labelled, V] at labelled positions with them."
         hidden = self.hidden_states(input_ids, attention_mask)
         if labels is None: return self.head(hidden), None
+        return self.masked_lm(hidden, labels)
+
+    def masked_lm(self, hidden:torch.Tensor, # hidden states [B, T, D]
+                  labels:torch.Tensor        # Long [B, T] target ids, -100 = not predicted
+                 )->tuple:
+        "(logits [n_labelled, V], mean cross-entropy): the vocabulary projection only where there is a label."
         predicted = labels != -100
         logits = self.head(hidden[predicted])
-        targets = labels[predicted]
-        loss = F.cross_entropy(logits.float(), targets, reduction='sum') / predicted.sum().clamp_min(1)
+        loss = F.cross_entropy(logits.float(), labels[predicted], reduction='sum') / predicted.sum().clamp_min(1)
         return logits, loss
 
     def embed(self, input_ids:torch.Tensor,                  # Long [B, T] token ids
               attention_mask:torch.Tensor|None=None          # Bool [B, T], True = real token
              )->torch.Tensor:
         "One L2-normalised vector per window [B, D]: the mean of its real tokens' hidden states."
-        hidden = self.hidden_states(input_ids, attention_mask)
+        return self.pool(self.hidden_states(input_ids, attention_mask), attention_mask)
+
+    @staticmethod
+    def pool(hidden:torch.Tensor,                      # hidden states [B, T, D]
+             attention_mask:torch.Tensor|None=None     # Bool [B, T], True = real token; None = no padding
+            )->torch.Tensor:
+        "The L2-normalised mean of each window's real tokens' hidden states [B, D]."
         if attention_mask is None: return F.normalize(hidden.mean(1).float(), dim=-1)
         weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp_min(1)
@@ -145,7 +156,7 @@ class MIDITransformerEncoder(nn.Module):
 
     def n_params(self)->int: return sum(p.numel() for p in self.parameters())
 
-# %% ../nbs/02_transformer.ipynb #f3066bba
+# %% ../nbs/02_transformer.ipynb #dcbeb0f7
 @torch.inference_mode()
 def embed_songs(model:MIDITransformerEncoder,  # a trained (or untrained) encoder
                 dataset,                       # windows as dicts with 'input_ids' and 'song_idx', e.g. `MIDIDatasetPresaved`
