@@ -17,9 +17,8 @@ OmegaConf.register_new_resolver('run_name', run_name)
 
 @hydra.main(config_path='configs', config_name='config', version_base=None)
 def main(cfg):
-    try: cfg = validate_config(cfg)
+    try: train(validate_config(cfg), run_dir=HydraConfig.get().runtime.output_dir)
     except ConfigError as e: sys.exit(f'config error: {e}')
-    train(cfg, run_dir=HydraConfig.get().runtime.output_dir)
 
 
 if __name__ == '__main__': main()

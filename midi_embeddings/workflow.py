@@ -7,9 +7,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'MIDI_SUFFIXES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config',
            'ConfigError', 'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets',
-           'make_model', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
+           'make_model', 'check_splits', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
 
-# %% ../nbs/05a_workflow.ipynb #3f1c0704
+# %% ../nbs/05a_workflow.ipynb #02652398
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -26,7 +26,7 @@ from .train import fit, load_checkpoint, set_seed, mask_tokens, resolve_device, 
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
-# %% ../nbs/05a_workflow.ipynb #18b435b4
+# %% ../nbs/05a_workflow.ipynb #5f67e910
 @dataclass
 class TrainConfig:
     "Model and optimisation settings (`train.*`)."
@@ -56,11 +56,11 @@ class Config:
     device:str=MISSING
     seed:int=MISSING
 
-# %% ../nbs/05a_workflow.ipynb #18d90f40
+# %% ../nbs/05a_workflow.ipynb #aeac0be2
 class ConfigError(ValueError):
     "A configuration value that cannot be used; the message names the key."
 
-# %% ../nbs/05a_workflow.ipynb #41910826
+# %% ../nbs/05a_workflow.ipynb #b03aec50
 BUILTIN_SOURCES = ('composers', 'folk')
 
 def _range_rules(cfg):
@@ -95,7 +95,7 @@ def _range_rules(cfg):
         ('device', cfg.device, cfg.device.split(':')[0] in ('cpu', 'cuda', 'mps'), 'cpu | cuda | cuda:N | mps'),
     ]
 
-# %% ../nbs/05a_workflow.ipynb #df1b1774
+# %% ../nbs/05a_workflow.ipynb #b02184ea
 MIDI_SUFFIXES = ('.mid', '.midi')
 
 def _check_source(source):
@@ -107,7 +107,7 @@ def _check_source(source):
     if not any(p.suffix.lower() in MIDI_SUFFIXES for p in folder.rglob('*')):
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
-# %% ../nbs/05a_workflow.ipynb #1b28d3ad
+# %% ../nbs/05a_workflow.ipynb #755cafd0
 def validate_config(cfg)->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -120,7 +120,7 @@ def validate_config(cfg)->DictConfig:
     _check_source(cfg.dataset.source)
     return cfg
 
-# %% ../nbs/05a_workflow.ipynb #2959d807
+# %% ../nbs/05a_workflow.ipynb #f45bac15
 CONFIG_DIR = Path(__file__).resolve().parent.parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
 def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
@@ -132,13 +132,13 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
-# %% ../nbs/05a_workflow.ipynb #3d52bdeb
+# %% ../nbs/05a_workflow.ipynb #1deb29d2
 def run_name()->str:
     "The run directory's name: `torchrun-<id>` for ranks started together by torchrun, else the date and time."
     run_id = os.environ.get('TORCHELASTIC_RUN_ID', 'none')
     return f'torchrun-{run_id}' if run_id != 'none' else datetime.now().strftime('%Y-%m-%d/%H-%M-%S')
 
-# %% ../nbs/05a_workflow.ipynb #9906c646
+# %% ../nbs/05a_workflow.ipynb #6a64c242
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
 
@@ -146,7 +146,7 @@ def announce(step:str):
     "Print the step's number and name."
     print(f'\n== [{STEPS.index(step) + 1}/{len(STEPS)}] {step}', flush=True)
 
-# %% ../nbs/05a_workflow.ipynb #1f296427
+# %% ../nbs/05a_workflow.ipynb #bd1b7584
 def load_songs(cfg:DictConfig)->list[Song]:
     "The songs of `cfg.dataset.source`, at most `cfg.dataset.limit` of them, balanced over labels."
     d = cfg.dataset
@@ -156,7 +156,7 @@ def load_songs(cfg:DictConfig)->list[Song]:
     songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
-# %% ../nbs/05a_workflow.ipynb #a7d8fdee
+# %% ../nbs/05a_workflow.ipynb #82ac8f56
 def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
@@ -166,7 +166,7 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
              if augmented else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
-# %% ../nbs/05a_workflow.ipynb #329a951d
+# %% ../nbs/05a_workflow.ipynb #f725d237
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
     "A fresh encoder shaped by `cfg.train`, seeded."
     set_seed(cfg.seed)
@@ -175,7 +175,15 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 nhead=t.nhead, num_layers=t.num_layers, dropout=t.dropout,
                                                 pad_id=tokenizer.pad_token_id))
 
-# %% ../nbs/05a_workflow.ipynb #47fa6966
+# %% ../nbs/05a_workflow.ipynb #db78040e
+def check_splits(splits:dict, cfg:DictConfig):
+    "Raise `ConfigError` if the corpus left a split empty."
+    n_songs, n_labels = sum(len(splits[name]) for name in ('train', 'validation', 'test')), len({s.label for s in splits['train']})
+    for name, split in splits.items():
+        if not split: raise ConfigError(f'dataset.limit={cfg.dataset.limit}: {n_songs} songs over {n_labels} labels leave '
+                                        f'the {name} split empty; use a larger dataset.limit or more files')
+
+# %% ../nbs/05a_workflow.ipynb #349b222d
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
     def snapshot(learn):
@@ -186,7 +194,7 @@ def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on
         return wandb_pages(tsne=page, training=history.animation_html(run_dir / 'training_animation.html'))
     return snapshot
 
-# %% ../nbs/05a_workflow.ipynb #585a1d46
+# %% ../nbs/05a_workflow.ipynb #46b3005d
 def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     "Masked-token loss and perplexity on the test split, with seeded masks."
     mask = lambda ids, attention: mask_tokens(ids, attention, tokenizer['MASK_None'], len(tokenizer),
@@ -194,7 +202,7 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     return evaluate_loss(model, test_ds, mask, lambda batch: collate_windows(batch, tokenizer.pad_token_id),
                          cfg.train.batch_size, str(device), cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #6b4029a4
+# %% ../nbs/05a_workflow.ipynb #318b5586
 def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores of our embeddings against TF-IDF and the untrained encoder."
     untrained = make_model(cfg, tokenizer).to(device).eval()
@@ -205,7 +213,7 @@ def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConf
     labels = [s.label for s in songs] if all(s.label for s in songs) else None
     return embedding_report(fns, list(scores.values()), labels, seed=cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #091d240f
+# %% ../nbs/05a_workflow.ipynb #546ad084
 def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
           run_dir:Path='outputs' # where checkpoints, reports and pages go
          )->dict:
@@ -217,6 +225,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     songs = load_songs(cfg)
     splits = split_songs(songs, seed=cfg.seed)
     print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
+    check_splits(splits, cfg)
     announce('tokenizer')
     tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
                                         cfg.dataset.tokenizer, cfg.dataset.vocab_size, timeout=cfg.dataset.timeout)
@@ -256,7 +265,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
     return dict(test=metrics, embeddings=report, files=files)
 
-# %% ../nbs/05a_workflow.ipynb #95fc3894
+# %% ../nbs/05a_workflow.ipynb #925d2e24
 def _songs_of(paths, songs):
     "The `Song` of each path, in the paths' order."
     by_path = {Path(s.path): s for s in songs}
