@@ -8,9 +8,10 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 __all__ = ['log', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
            'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
            'folder_corpus', 'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score',
-           'music21_to_score', 'default_cache_dir', 'write_manifest', 'read_manifest', 'music21_corpus', 'split_songs']
+           'music21_to_score', 'write_atomically', 'default_cache_dir', 'write_manifest', 'read_manifest',
+           'music21_corpus', 'split_songs']
 
-# %% ../nbs/01a_corpus.ipynb #ad292638
+# %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
@@ -21,21 +22,21 @@ from pathlib import Path
 import music21, symusic
 from tqdm.auto import tqdm
 
-# %% ../nbs/01a_corpus.ipynb #f4a3f8d9
+# %% ../nbs/01a_corpus.ipynb #c57a2bf8
 log = logging.getLogger('midi_embeddings')
 
-# %% ../nbs/01a_corpus.ipynb #c1d18cae
+# %% ../nbs/01a_corpus.ipynb #c9121aa4
 def _one_line(text:str, limit:int=200)->str:
     "`text` squeezed onto one line of at most `limit` characters."
     text = ' '.join(str(text).split())
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
-# %% ../nbs/01a_corpus.ipynb #abfa4c47
+# %% ../nbs/01a_corpus.ipynb #9909d8d2
 def _describe_error(error:BaseException)->str:
     "One line naming an exception's type and message, e.g. `ValueError: empty file`."
     return _one_line(f'{type(error).__name__}: {error}')
 
-# %% ../nbs/01a_corpus.ipynb #fa751a25
+# %% ../nbs/01a_corpus.ipynb #d134b48e
 def _describe_exit(exitcode:int|None)->str:
     "Why a worker process ended, from its exit code (negative: killed by that signal)."
     if exitcode is not None and exitcode < 0:
@@ -43,7 +44,7 @@ def _describe_exit(exitcode:int|None)->str:
         return f'worker crashed ({name}, out of memory?)' if name == 'SIGKILL' else f'worker crashed ({name})'
     return f'worker exited with code {exitcode}'
 
-# %% ../nbs/01a_corpus.ipynb #08643cf8
+# %% ../nbs/01a_corpus.ipynb #4fe3c913
 def _worker_loop(fn, conn):
     "Run `fn` on each task that arrives on `conn`; send back `(index, result, error)`."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -54,7 +55,7 @@ def _worker_loop(fn, conn):
         try: conn.send(answer)
         except Exception as error: conn.send((index, None, f'result could not be sent back: {_describe_error(error)}'))
 
-# %% ../nbs/01a_corpus.ipynb #6936faba
+# %% ../nbs/01a_corpus.ipynb #2a9ae899
 def _check_importable(fn):
     "Fail with an actionable line if worker processes could not import `fn`."
     target = fn.func if isinstance(fn, partial) else fn
@@ -63,7 +64,7 @@ def _check_importable(fn):
         raise ValueError(f'safe_map: {getattr(target, "__name__", target)!r} is defined in a notebook or an interactive session, '
                          'where worker processes cannot import it; define it in a module, or pass workers=0')
 
-# %% ../nbs/01a_corpus.ipynb #8b82c9c6
+# %% ../nbs/01a_corpus.ipynb #f3a8dee0
 def _worker_context(fn)->multiprocessing.context.BaseContext:
     "A forkserver context whose server preloads the project's modules and `fn`'s, so that every call's workers start in milliseconds."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
@@ -73,7 +74,7 @@ def _worker_context(fn)->multiprocessing.context.BaseContext:
     context.set_forkserver_preload(preload)
     return context
 
-# %% ../nbs/01a_corpus.ipynb #5d1bfe94
+# %% ../nbs/01a_corpus.ipynb #d7603f43
 class _Worker:
     "One worker process, its pipe, and the tasks sent to it: the oldest runs, the next waits in the pipe."
     def __init__(self, context, fn):
@@ -106,21 +107,21 @@ class _Worker:
         self.process.join()
         self.conn.close()
 
-# %% ../nbs/01a_corpus.ipynb #be957fcc
+# %% ../nbs/01a_corpus.ipynb #409e16ea
 def _ask_to_exit(worker:_Worker, grace:float=1):
     "Let an idle worker leave on its own (it may hold buffered output); `stop` kills it if it does not."
     try: worker.conn.send(None)
     except OSError: return
     worker.process.join(timeout=grace)
 
-# %% ../nbs/01a_corpus.ipynb #4aac69d0
+# %% ../nbs/01a_corpus.ipynb #1b8e8556
 def _map_in_process(fn, items:list):
     "The unprotected, in-process version of `safe_map`, for debugging."
     for index, item in enumerate(items):
         try: yield index, fn(item), None
         except Exception as error: yield index, None, _describe_error(error)
 
-# %% ../nbs/01a_corpus.ipynb #ec24b8c1
+# %% ../nbs/01a_corpus.ipynb #e5b0ae33
 def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     "A busy worker's `(index, result, error)` if it has one (None while it works), and whether the worker is still usable."
     if worker.conn.poll():
@@ -130,10 +131,10 @@ def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     if time.monotonic() >= worker.deadline: return (worker.task, None, f'timed out after {timeout:g}s'), False
     return None, True
 
-# %% ../nbs/01a_corpus.ipynb #c892953d
+# %% ../nbs/01a_corpus.ipynb #97f19d4c
 QUEUED_PER_WORKER = 2  # items sent ahead to each worker, so that it never waits for the parent between two items
 
-# %% ../nbs/01a_corpus.ipynb #b6aa267b
+# %% ../nbs/01a_corpus.ipynb #e69366d5
 def _map_in_workers(fn, items:list, workers:int, timeout:float):
     "Run `fn` over `items` in `workers` watched processes; yield `(index, result, error)` as items complete."
     if getattr(multiprocessing.current_process(), '_inheriting', False):
@@ -162,12 +163,12 @@ def _map_in_workers(fn, items:list, workers:int, timeout:float):
             if worker.task is None: _ask_to_exit(worker)
             worker.stop()
 
-# %% ../nbs/01a_corpus.ipynb #508fcfb7
+# %% ../nbs/01a_corpus.ipynb #2610e421
 def _usable_cpus()->int:
     "CPUs this process may run on (fewer than `os.cpu_count()` in a container or under `taskset`)."
     return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
 
-# %% ../nbs/01a_corpus.ipynb #48caec9c
+# %% ../nbs/01a_corpus.ipynb #a50ecb20
 def safe_map(fn,                   # picklable top-level function of one item
              items,                # the items; each is sent to a worker process
              workers:int|None=None,# worker processes; None: one per usable CPU; 0: run in this process, unprotected
@@ -182,7 +183,7 @@ def safe_map(fn,                   # picklable top-level function of one item
             bar.update()
             yield answer
 
-# %% ../nbs/01a_corpus.ipynb #6e1c536b
+# %% ../nbs/01a_corpus.ipynb #3656e171
 def read_midi(path:Path,                 # a .mid/.midi file
               max_bytes:int=16 * 2**20   # larger files are refused (the largest MIDI files in big collections are a few MB)
              )->symusic.Score:
@@ -200,10 +201,10 @@ def read_midi(path:Path,                 # a .mid/.midi file
     if score.note_num() == 0: raise ValueError('no notes')
     return score
 
-# %% ../nbs/01a_corpus.ipynb #0fc927fe
+# %% ../nbs/01a_corpus.ipynb #1c63773b
 MIDI_SUFFIXES = ('.mid', '.midi')
 
-# %% ../nbs/01a_corpus.ipynb #95fbb6d7
+# %% ../nbs/01a_corpus.ipynb #8e45a026
 def midi_files(root:Path        # a folder (searched recursively) or one MIDI file
               )->list[Path]:
     "Every `.mid`/`.midi` file under `root`, sorted; folders named like MIDI files are not files."
@@ -218,7 +219,7 @@ def midi_files(root:Path        # a folder (searched recursively) or one MIDI fi
         found += [Path(folder) / name for name in names if name.lower().endswith(MIDI_SUFFIXES)]
     return sorted(found)
 
-# %% ../nbs/01a_corpus.ipynb #439c31b5
+# %% ../nbs/01a_corpus.ipynb #1a514aca
 @dataclass
 class Song:
     "One MIDI file of a corpus, with its label and size."
@@ -229,18 +230,18 @@ class Song:
     n_notes: int = 0            # notes in the file
     duration: float = 0.0       # length in seconds
 
-# %% ../nbs/01a_corpus.ipynb #d5e6304a
+# %% ../nbs/01a_corpus.ipynb #c198be91
 def _midi_facts(path:Path, max_bytes:int=16 * 2**20)->tuple[int, float]:
     "Notes and seconds of the MIDI file at `path` (run in a worker: it parses the file)."
     score = read_midi(path, max_bytes)
     return score.note_num(), float(score.to('second').end())
 
-# %% ../nbs/01a_corpus.ipynb #75e8f970
+# %% ../nbs/01a_corpus.ipynb #61086e1c
 def _reason_kind(reason:str)->str:
     "The kind of a skip reason: the reason without its exception type, details in brackets, or duration."
     return re.split(r' \(| after ', reason.removeprefix('ValueError: '))[0]
 
-# %% ../nbs/01a_corpus.ipynb #cb984b0d
+# %% ../nbs/01a_corpus.ipynb #bc4216bc
 def report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each item skipped now
                   n_kept:int,                     # items kept
                   what:str,                       # what was read, for the summary line
@@ -256,7 +257,7 @@ def report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each
     if remembered: summary += f', {len(remembered)} of them in an earlier run'
     log.log(logging.WARNING if every_skip else logging.INFO, summary)
 
-# %% ../nbs/01a_corpus.ipynb #8e90ab21
+# %% ../nbs/01a_corpus.ipynb #1a1494cc
 def folder_corpus(root:Path,                     # folder of .mid/.midi files (searched recursively)
                   labels_from_folders:bool=False,# label each song with its first sub-folder under `root`
                   workers:int|None=None,         # worker processes for parsing; 0: in this process
@@ -275,7 +276,7 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
     report_skips(sorted(skipped), len(songs), f'{root}')
     return sorted(songs, key=lambda song: str(song.path))
 
-# %% ../nbs/01a_corpus.ipynb #874ab654
+# %% ../nbs/01a_corpus.ipynb #31dc447d
 MUSIC21_WORKS = {
     'composers': {'Bach': ['bach/bwv*'], 'Palestrina': ['palestrina/*'], 'Monteverdi': ['monteverdi/*'],
                   'Trecento': ['trecento/*'], 'Beethoven': ['beethoven/**/*'], 'Mozart': ['mozart/**/*'],
@@ -285,12 +286,12 @@ MUSIC21_WORKS = {
              'Chinese': ['essenFolksong/han*.abc'], 'Irish': ['oneills1850/*.abc'], 'Scottish': ['airdsAirs/*.abc']}}
 SCORE_SUFFIXES = ('.mxl', '.xml', '.musicxml', '.krn', '.abc')
 
-# %% ../nbs/01a_corpus.ipynb #a6b4ed6d
+# %% ../nbs/01a_corpus.ipynb #06399abb
 def music21_corpus_root()->Path:
     "The folder of the corpus bundled with music21."
     return Path(music21.__file__).parent / 'corpus'
 
-# %% ../nbs/01a_corpus.ipynb #35880ca7
+# %% ../nbs/01a_corpus.ipynb #64e49fd4
 def _abc_tunes(path:Path)->list[tuple[int, str]]:
     "The `(X: number, notes text)` of each tune in an abc file."
     tunes = []
@@ -300,10 +301,10 @@ def _abc_tunes(path:Path)->list[tuple[int, str]]:
         tunes.append((int(number.group(1)), notes))
     return tunes
 
-# %% ../nbs/01a_corpus.ipynb #ecc05347
+# %% ../nbs/01a_corpus.ipynb #85bcb710
 NUMBERED_COLLECTIONS = ('oneills1850', 'airdsAirs')  # their X: numbers are the tune numbers of the printed book
 
-# %% ../nbs/01a_corpus.ipynb #3560d1cd
+# %% ../nbs/01a_corpus.ipynb #bb8b1685
 def _score_files(root:Path, patterns:list[str])->list[Path]:
     "The score files matching `patterns` under `root`, a file's MusicXML preferred over its Humdrum twin."
     files = sorted({path for pattern in patterns for path in root.glob(pattern)
@@ -311,7 +312,7 @@ def _score_files(root:Path, patterns:list[str])->list[Path]:
     stems_with_xml = {path.with_suffix('') for path in files if path.suffix != '.krn'}
     return [path for path in files if path.suffix != '.krn' or path.with_suffix('') not in stems_with_xml]
 
-# %% ../nbs/01a_corpus.ipynb #23439196
+# %% ../nbs/01a_corpus.ipynb #6b3805fe
 def music21_works(label_set:str='composers', # 'composers' or 'folk'
                   root:Path|None=None        # music21's corpus folder; None: the bundled one
                  )->list[tuple[str, str]]:
@@ -329,7 +330,7 @@ def music21_works(label_set:str='composers', # 'composers' or 'folk'
                 works.append((label, f'{name}#{number}'))
     return works
 
-# %% ../nbs/01a_corpus.ipynb #443e61cc
+# %% ../nbs/01a_corpus.ipynb #36d1aa80
 def balanced_subset(items:list,                   # anything
                     limit:int|None,               # how many to take; None: all of them, shuffled by label
                     seed:int=42,                  # the same seed takes the same subset
@@ -343,7 +344,7 @@ def balanced_subset(items:list,                   # anything
     in_turns = [item for round_ in zip_longest(*groups.values()) for item in round_ if item is not None]
     return in_turns if limit is None else in_turns[:limit]
 
-# %% ../nbs/01a_corpus.ipynb #b42db21a
+# %% ../nbs/01a_corpus.ipynb #f8a16e86
 def normalize_score(score:symusic.Score, # changed in place
                     velocity:int=80,     # every note's velocity
                     tempo:float=120,     # the one tempo, in quarter notes per minute
@@ -358,7 +359,7 @@ def normalize_score(score:symusic.Score, # changed in place
     score.tempos.append(symusic.Tempo(0, tempo))
     return score
 
-# %% ../nbs/01a_corpus.ipynb #2c5c9fca
+# %% ../nbs/01a_corpus.ipynb #f9dc5aa3
 def _part_notes(part:music21.stream.Stream)->list[list]:
     "The `[start, end, pitch]` of each note of `part`, in quarter notes, tied notes joined."
     notes, open_ties = [], {}
@@ -375,7 +376,7 @@ def _part_notes(part:music21.stream.Stream)->list[list]:
             if tied_on: open_ties[pitch] = held
     return notes
 
-# %% ../nbs/01a_corpus.ipynb #2a677883
+# %% ../nbs/01a_corpus.ipynb #310af84c
 def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of notes and chords
                      tpq:int=480                  # ticks per quarter note of the result
                     )->symusic.Score:
@@ -392,15 +393,15 @@ def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of no
     score.tempos.append(symusic.Tempo(0, 120.0))
     return score
 
-# %% ../nbs/01a_corpus.ipynb #add7c480
-def _write_atomically(path:Path, data:bytes):
+# %% ../nbs/01a_corpus.ipynb #9fece485
+def write_atomically(path:Path, data:bytes):
     "Write `data` to `path` through a temporary file in the same folder, so readers see all of it or nothing."
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     temporary.write_bytes(data)
     os.replace(temporary, path)
 
-# %% ../nbs/01a_corpus.ipynb #c09893f0
+# %% ../nbs/01a_corpus.ipynb #aa1dd1d3
 def _parse_work(root:Path, work:str)->music21.stream.Score:
     "The music21 score of `work`: a file, or `file.abc#number` for one tune of an abc file."
     name, _, number = work.partition('#')
@@ -410,7 +411,7 @@ def _parse_work(root:Path, work:str)->music21.stream.Score:
         parsed = parsed.scores[0]
     return parsed
 
-# %% ../nbs/01a_corpus.ipynb #7b6b8aac
+# %% ../nbs/01a_corpus.ipynb #d0e57405
 def _convert_work(task:tuple[Path, str, Path])->tuple[int, float]:
     "Convert `(corpus root, work, destination)` to a normalised MIDI file; return its notes and seconds."
     root, work, destination = task
@@ -420,18 +421,18 @@ def _convert_work(task:tuple[Path, str, Path])->tuple[int, float]:
         except ValueError: raise
         except Exception as error: raise ValueError(f'music21 could not read it ({_describe_error(error)})') from None
     if score.note_num() == 0: raise ValueError('no notes')
-    _write_atomically(destination, score.dumps_midi())
+    write_atomically(destination, score.dumps_midi())
     return score.note_num(), float(score.to('second').end())
 
-# %% ../nbs/01a_corpus.ipynb #26d662bb
+# %% ../nbs/01a_corpus.ipynb #98572bc2
 def default_cache_dir()->Path:
     "Where converted corpora are kept: `$MIDI_EMBEDDINGS_CACHE`, else `~/.cache/midi_embeddings`."
     return Path(os.environ.get('MIDI_EMBEDDINGS_CACHE') or '~/.cache/midi_embeddings').expanduser()
 
-# %% ../nbs/01a_corpus.ipynb #4ecfe10e
+# %% ../nbs/01a_corpus.ipynb #b4f64ba8
 MANIFEST_FIELDS = ('path', 'label', 'label_set', 'source', 'n_notes', 'duration')
 
-# %% ../nbs/01a_corpus.ipynb #978bfd47
+# %% ../nbs/01a_corpus.ipynb #e0eae631
 def write_manifest(songs:list[Song], # songs to list
                    path:Path         # the CSV file, written atomically; song paths under its folder are stored relative to it
                   ):
@@ -443,19 +444,19 @@ def write_manifest(songs:list[Song], # songs to list
         row, song_path, folder = asdict(song), Path(song.path).absolute(), Path(path).parent.absolute()
         row['path'] = song_path.relative_to(folder).as_posix() if song_path.is_relative_to(folder) else str(song_path)
         writer.writerow(row)
-    _write_atomically(Path(path), rows.getvalue().encode())
+    write_atomically(Path(path), rows.getvalue().encode())
 
-# %% ../nbs/01a_corpus.ipynb #ff20fe0f
+# %% ../nbs/01a_corpus.ipynb #298eb6fe
 def read_manifest(path:Path)->list[Song]:
     "The songs listed in a manifest written by `write_manifest`."
     with open(path, newline='') as file: rows = list(csv.DictReader(file))
     return [Song(Path(path).parent / row['path'], row['label'] or None, row['label_set'] or None, row['source'],
                  int(row['n_notes']), float(row['duration'])) for row in rows]
 
-# %% ../nbs/01a_corpus.ipynb #b7c30014
+# %% ../nbs/01a_corpus.ipynb #852fc41c
 def _failure_marker(destination:Path)->Path: return destination.with_name(destination.name + '.failed')
 
-# %% ../nbs/01a_corpus.ipynb #ac3b0e2c
+# %% ../nbs/01a_corpus.ipynb #0f9505f3
 def _remembered_failure(destination:Path, # where the work's MIDI file would be
                         timeout:float     # this run's timeout: a work that timed out with a shorter one is tried again
                        )->str|None:
@@ -466,7 +467,7 @@ def _remembered_failure(destination:Path, # where the work's MIDI file would be
     timed_out = re.match(r'timed out after ([\d.]+)s', reason)
     return None if timed_out and float(timed_out.group(1)) < timeout else reason
 
-# %% ../nbs/01a_corpus.ipynb #bbd51672
+# %% ../nbs/01a_corpus.ipynb #82530575
 def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:dict)->Song|None:
     "The song already converted to `destination`, from the manifest or the file; None if there is none."
     if not destination.exists(): return None
@@ -474,10 +475,10 @@ def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:
     try: return Song(destination, label, label_set, source, *_midi_facts(destination))
     except ValueError: return None
 
-# %% ../nbs/01a_corpus.ipynb #4a6f408d
+# %% ../nbs/01a_corpus.ipynb #38ebe93f
 CACHE_VERSION = 'music21-v2'  # part of the cache path: change it when conversion or normalisation changes
 
-# %% ../nbs/01a_corpus.ipynb #0823a905
+# %% ../nbs/01a_corpus.ipynb #bed987a0
 def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
                    limit:int|None=None,       # at most this many works, balanced across labels; None: all
                    seed:int=42,               # chooses the subset when `limit` is given
@@ -502,7 +503,7 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     for index, facts, error in safe_map(_convert_work, tasks, workers, timeout, desc=f'converting music21 {label_set}'):
         label, work, destination = todo[index]
         if error:
-            _write_atomically(_failure_marker(destination), error.encode())
+            write_atomically(_failure_marker(destination), error.encode())
             skipped.append((work, error))
         else: songs.append(Song(destination, label, label_set, f'music21:{work}', *facts))
     listed.update({song.source: song for song in songs})
@@ -511,7 +512,7 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     report_skips(sorted(skipped), len(songs), f'music21 {label_set} ({folder})', sorted(remembered))
     return sorted(songs, key=lambda song: str(song.path))
 
-# %% ../nbs/01a_corpus.ipynb #feb593e8
+# %% ../nbs/01a_corpus.ipynb #7c137c36
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     "How many of a label's `n` songs go to validation and to test: at least one each from three songs on, one left to train."
     n_valid = max(round(n * valid_pct), 1 if valid_pct > 0 and n >= 2 else 0)
@@ -519,7 +520,7 @@ def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     while n_valid + n_test >= n > 0: n_test, n_valid = (n_test - 1, n_valid) if n_test >= n_valid else (n_test, n_valid - 1)
     return n_valid, n_test
 
-# %% ../nbs/01a_corpus.ipynb #92dc17da
+# %% ../nbs/01a_corpus.ipynb #ba59a1a9
 def split_songs(songs:list[Song],     # the corpus
                 seed:int=42,          # the same songs and seed give the same splits
                 valid_pct:float=0.1,  # share of each label's songs for validation

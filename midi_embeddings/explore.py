@@ -7,19 +7,19 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/explore.html.md"""
 # %% auto #0
 __all__ = ['nearest_songs', 'piano_roll', 'EmbeddingExplorer', 'explore_run']
 
-# %% ../nbs/06_explore.ipynb #593926a2
+# %% ../nbs/06_explore.ipynb #99cf1510
 from pathlib import Path
 import html
 import numpy as np
 import ipywidgets as widgets
 import plotly.graph_objects as go
 import symusic
-from .corpus import Song, read_midi, read_manifest
+from .corpus import Song, read_midi, read_manifest, write_atomically
 from .train import load_checkpoint
 from .evaluate import encoder_embed_fn
 from .visualize import tsne_2d, song_traces, map_layout
 
-# %% ../nbs/06_explore.ipynb #0dcad217
+# %% ../nbs/06_explore.ipynb #52aab5d5
 def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
                   index:int,             # the song whose neighbours are wanted
                   k:int=5                # neighbours returned
@@ -30,7 +30,7 @@ def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
     order = np.argsort(-similarities, kind='stable')[:min(k, len(embeddings) - 1)]
     return order, similarities[order]
 
-# %% ../nbs/06_explore.ipynb #042a7b10
+# %% ../nbs/06_explore.ipynb #2e8627bf
 def piano_roll(score:symusic.Score, # the song
                title:str='',        # shown above the roll
                max_seconds:float=60 # only the first seconds are drawn
@@ -48,7 +48,7 @@ def piano_roll(score:symusic.Score, # the song
         fig.add_trace(go.Scatter(x=x, y=y, mode='lines', line=dict(width=4), name=track.name or 'track'))
     return fig
 
-# %% ../nbs/06_explore.ipynb #d9022b28
+# %% ../nbs/06_explore.ipynb #6654a428
 class EmbeddingExplorer:
     "Widgets to browse songs by their embeddings: search, neighbours with similarity, piano rolls, t-SNE map."
     def __init__(self, embeddings:np.ndarray, # song vectors [n, D], L2-normalised
@@ -115,17 +115,14 @@ class EmbeddingExplorer:
         page = (f'<html><head><meta charset="utf-8"><title>{html.escape(self._title(self.song.value))}</title></head><body>'
                 f'<div style="display:flex">{parts[0]}<div style="margin:40px">{self.table.value}</div></div>'
                 + ''.join(parts[1:]) + '</body></html>')
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + '.tmp')
-        tmp.write_text(page, encoding='utf-8')
-        return tmp.replace(path)
+        write_atomically(Path(path), page.encode())
+        return Path(path)
 
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/06_explore.ipynb #e2b1dc09
+# %% ../nbs/06_explore.ipynb #299f2594
 def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.workflow.train`
                 k:int=5          # neighbours shown
                )->EmbeddingExplorer:

@@ -9,7 +9,7 @@ __all__ = ['BUILTIN_SOURCES', 'MIDI_SUFFIXES', 'CONFIG_DIR', 'STEPS', 'TrainConf
            'ConfigError', 'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets',
            'make_model', 'check_splits', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
 
-# %% ../nbs/05a_workflow.ipynb #02652398
+# %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -19,14 +19,14 @@ import json, os
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, Song
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, write_atomically, Song
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, load_checkpoint, set_seed, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
-# %% ../nbs/05a_workflow.ipynb #5f67e910
+# %% ../nbs/05a_workflow.ipynb #cbd999fd
 @dataclass
 class TrainConfig:
     "Model and optimisation settings (`train.*`)."
@@ -56,11 +56,11 @@ class Config:
     device:str=MISSING
     seed:int=MISSING
 
-# %% ../nbs/05a_workflow.ipynb #aeac0be2
+# %% ../nbs/05a_workflow.ipynb #2c618e3c
 class ConfigError(ValueError):
     "A configuration value that cannot be used; the message names the key."
 
-# %% ../nbs/05a_workflow.ipynb #b03aec50
+# %% ../nbs/05a_workflow.ipynb #ad69cee3
 BUILTIN_SOURCES = ('composers', 'folk')
 
 def _range_rules(cfg):
@@ -95,7 +95,7 @@ def _range_rules(cfg):
         ('device', cfg.device, cfg.device.split(':')[0] in ('cpu', 'cuda', 'mps'), 'cpu | cuda | cuda:N | mps'),
     ]
 
-# %% ../nbs/05a_workflow.ipynb #b02184ea
+# %% ../nbs/05a_workflow.ipynb #5ebc80dd
 MIDI_SUFFIXES = ('.mid', '.midi')
 
 def _check_source(source):
@@ -107,7 +107,7 @@ def _check_source(source):
     if not any(p.suffix.lower() in MIDI_SUFFIXES for p in folder.rglob('*')):
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
-# %% ../nbs/05a_workflow.ipynb #755cafd0
+# %% ../nbs/05a_workflow.ipynb #0193bb13
 def validate_config(cfg)->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -120,7 +120,7 @@ def validate_config(cfg)->DictConfig:
     _check_source(cfg.dataset.source)
     return cfg
 
-# %% ../nbs/05a_workflow.ipynb #f45bac15
+# %% ../nbs/05a_workflow.ipynb #a0bdcab9
 CONFIG_DIR = Path(__file__).resolve().parent.parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
 def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
@@ -132,13 +132,13 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
-# %% ../nbs/05a_workflow.ipynb #1deb29d2
+# %% ../nbs/05a_workflow.ipynb #fce79e1f
 def run_name()->str:
     "The run directory's name: `torchrun-<id>` for ranks started together by torchrun, else the date and time."
     run_id = os.environ.get('TORCHELASTIC_RUN_ID', 'none')
     return f'torchrun-{run_id}' if run_id != 'none' else datetime.now().strftime('%Y-%m-%d/%H-%M-%S')
 
-# %% ../nbs/05a_workflow.ipynb #6a64c242
+# %% ../nbs/05a_workflow.ipynb #ae4b2de4
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
 
@@ -146,7 +146,7 @@ def announce(step:str):
     "Print the step's number and name."
     print(f'\n== [{STEPS.index(step) + 1}/{len(STEPS)}] {step}', flush=True)
 
-# %% ../nbs/05a_workflow.ipynb #bd1b7584
+# %% ../nbs/05a_workflow.ipynb #0673a85e
 def load_songs(cfg:DictConfig)->list[Song]:
     "The songs of `cfg.dataset.source`, at most `cfg.dataset.limit` of them, balanced over labels."
     d = cfg.dataset
@@ -156,7 +156,7 @@ def load_songs(cfg:DictConfig)->list[Song]:
     songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
-# %% ../nbs/05a_workflow.ipynb #82ac8f56
+# %% ../nbs/05a_workflow.ipynb #becc9884
 def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
@@ -166,7 +166,7 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
              if augmented else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
-# %% ../nbs/05a_workflow.ipynb #f725d237
+# %% ../nbs/05a_workflow.ipynb #4bc058e3
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
     "A fresh encoder shaped by `cfg.train`, seeded."
     set_seed(cfg.seed)
@@ -175,7 +175,7 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 nhead=t.nhead, num_layers=t.num_layers, dropout=t.dropout,
                                                 pad_id=tokenizer.pad_token_id))
 
-# %% ../nbs/05a_workflow.ipynb #db78040e
+# %% ../nbs/05a_workflow.ipynb #b85be32e
 def check_splits(splits:dict, cfg:DictConfig):
     "Raise `ConfigError` if the corpus left a split empty."
     n_songs, n_labels = sum(len(splits[name]) for name in ('train', 'validation', 'test')), len({s.label for s in splits['train']})
@@ -183,7 +183,7 @@ def check_splits(splits:dict, cfg:DictConfig):
         if not split: raise ConfigError(f'dataset.limit={cfg.dataset.limit}: {n_songs} songs over {n_labels} labels leave '
                                         f'the {name} split empty; use a larger dataset.limit or more files')
 
-# %% ../nbs/05a_workflow.ipynb #349b222d
+# %% ../nbs/05a_workflow.ipynb #164fe24a
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
     def snapshot(learn):
@@ -194,7 +194,7 @@ def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on
         return wandb_pages(tsne=page, training=history.animation_html(run_dir / 'training_animation.html'))
     return snapshot
 
-# %% ../nbs/05a_workflow.ipynb #46b3005d
+# %% ../nbs/05a_workflow.ipynb #36f10095
 def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     "Masked-token loss and perplexity on the test split, with seeded masks."
     mask = lambda ids, attention: mask_tokens(ids, attention, tokenizer['MASK_None'], len(tokenizer),
@@ -202,7 +202,7 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
     return evaluate_loss(model, test_ds, mask, lambda batch: collate_windows(batch, tokenizer.pad_token_id),
                          cfg.train.batch_size, str(device), cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #318b5586
+# %% ../nbs/05a_workflow.ipynb #a6815d1d
 def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores of our embeddings against TF-IDF and the untrained encoder."
     untrained = make_model(cfg, tokenizer).to(device).eval()
@@ -213,7 +213,7 @@ def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConf
     labels = [s.label for s in songs] if all(s.label for s in songs) else None
     return embedding_report(fns, list(scores.values()), labels, seed=cfg.seed)
 
-# %% ../nbs/05a_workflow.ipynb #546ad084
+# %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
           run_dir:Path='outputs' # where checkpoints, reports and pages go
          )->dict:
@@ -265,13 +265,12 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
     return dict(test=metrics, embeddings=report, files=files)
 
-# %% ../nbs/05a_workflow.ipynb #925d2e24
+# %% ../nbs/05a_workflow.ipynb #b81b7c9e
 def _songs_of(paths, songs):
     "The `Song` of each path, in the paths' order."
     by_path = {Path(s.path): s for s in songs}
     return [by_path[Path(path)] for path in paths]
 
 def _write_json(path:Path, data)->Path:
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    return tmp.replace(path)
+    write_atomically(path, json.dumps(data, indent=2, default=str).encode())
+    return path
