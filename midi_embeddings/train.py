@@ -460,17 +460,18 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     if train_state is not None: torch.save(train_state, tmp / 'train_state.pt')
     _fsync_tree(tmp)
     prev = dest.with_name(dest.name + '.prev')
-    if prev.exists(): shutil.rmtree(prev)
-    if dest.exists(): os.replace(dest, prev)
+    if dest.exists():  # else a kill between the two renames left `prev` as the only complete copy: keep it until `tmp` is in place
+        if prev.exists(): shutil.rmtree(prev)
+        os.replace(dest, prev)
     os.replace(tmp, dest)
     shutil.rmtree(prev, ignore_errors=True)
     return dest
 
 # %% ../nbs/03_train.ipynb #fd1b8d0d
 def find_checkpoint(path)->Path|None:
-    "The complete checkpoint at `path`: itself, its `best/` (a training directory), or `<path>.prev` after a kill mid-save."
+    "The complete checkpoint at `path`: itself, its `best/` (a training directory), or the `.prev` of either after a kill mid-save."
     path = Path(path)
-    for candidate in (path, path / 'best', path.with_name(path.name + '.prev')):
+    for candidate in (path, path.with_name(path.name + '.prev'), path / 'best', path / 'best.prev'):
         if (candidate / 'config.json').exists(): return candidate
     return None
 
@@ -537,7 +538,7 @@ class CheckpointCallback(Callback):
         if learn.sched is not None: learn.sched.load_state_dict(state['scheduler'])
         _set_rng_state(state['rng'])
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
-        if (self.out_dir / 'best').exists(): learn.best_checkpoint = self.out_dir / 'best'
+        learn.best_checkpoint = find_checkpoint(self.out_dir / 'best')
 
 # %% ../nbs/03_train.ipynb #ebd46e73
 def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)->torch.optim.AdamW:
