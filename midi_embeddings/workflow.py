@@ -121,11 +121,11 @@ def validate_config(cfg)->DictConfig:
     return cfg
 
 # %% ../nbs/05a_workflow.ipynb #a0bdcab9
-CONFIG_DIR = Path(__file__).resolve().parent.parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
+CONFIG_DIR = Path(__file__).resolve().parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
 def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
                 overrides:list[str]=(), # Hydra overrides, e.g. `['train.epochs=2']`
-                config_dir:Path=None    # folder holding the YAML files; default: the project's `configs/`
+                config_dir:Path=None    # folder holding the YAML files; default: `configs/`, shipped in the package
                )->DictConfig:
     "The validated configuration `name` with `overrides`, composed by Hydra as `script.py` does."
     from hydra import compose, initialize_config_dir

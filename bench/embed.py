@@ -1,0 +1,164 @@
+"""Songs per second of `midi-embeddings embed`'s code path against a plain one-song-at-a-time loop, and its peak memory at N and 10N songs.
+
+`midi-embeddings embed` calls `MIDIEmbedder.embed_files`: files are read and tokenized in worker processes, and the
+model embeds them `chunk_size` songs at a time, windows batched across songs. The peer, measured in the same run on
+the same files with the same model, reads, tokenizes and embeds one song at a time in one process, and its time is
+split between the three stages. Memory: the peak RSS of a whole `midi-embeddings embed` run, summed over its process
+and its workers (model loading and the written file included), on N songs and on 10N (the N files copied ten times),
+each in a fresh process, in chunks of N songs; the target is a flat peak, about 1.0x. The copies keep the order of
+the N files, so every chunk of either run holds the same songs and makes the same model batches: the largest batch
+(batch_size windows of max_seq_len tokens) sets the peak, and any growth beyond it would be the pipeline's.
+
+    python bench/embed.py                               # 60 composer works; untrained encoder of configs/config.yaml's shape; CPU
+    python bench/embed.py --model outputs/DATE/TIME/embed_model --device cuda --limit 800 --memory-n 200
+"""
+import sys
+from pathlib import Path
+# bench/tokenize.py, beside this file, shadows the standard library's `tokenize` (which torch imports): drop this folder.
+BENCH_DIR = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0]).resolve() == BENCH_DIR: sys.path.pop(0)
+import argparse, importlib.util, json, os, shutil, subprocess, tempfile, threading, time
+import numpy as np
+import torch
+from midi_embeddings.cli import main as cli_main
+from midi_embeddings.corpus import music21_corpus, read_midi
+from midi_embeddings.embed import MIDIEmbedder
+from midi_embeddings.tokenize import encode_score, load_or_train_tokenizer
+from midi_embeddings.train import save_checkpoint, set_seed
+from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--limit', type=int, default=60, help='songs taken from the music21 corpus for the speed test')
+    p.add_argument('--source', default='composers', help='music21 label set: composers | folk')
+    p.add_argument('--model', type=Path, help='a checkpoint directory; default: an untrained encoder of the default shape')
+    p.add_argument('--device', default='cpu', help='cpu | cuda')
+    p.add_argument('--workers', type=int, default=2, help='worker processes reading and tokenizing')
+    p.add_argument('--batch-size', type=int, default=16, help='windows per forward pass, both sides')
+    p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
+    p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N songs, chunks of N)')
+    p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
+    return p.parse_args()
+
+def _tokenize_bench():
+    "bench/tokenize.py as a module, for its /proc process-tree walk."
+    spec = importlib.util.spec_from_file_location('tokenize_bench', BENCH_DIR / 'tokenize.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+class PeakRSS:
+    """Sum over this process and its descendants of each one's peak RSS (VmHWM, which the kernel keeps), from /proc.
+
+    Exact per process, unlike sampling the current size: a sampler catches short peaks by luck, more often in a longer
+    run. Pages shared between processes are counted in each, alike at N and 10N."""
+    def __init__(self, interval:float=0.1): self.interval, self.stop_event, self.peaks = interval, threading.Event(), {}
+    def sample(self):
+        parents, tree = self.tree_walk._children(), {os.getpid()}
+        for _ in range(3): tree |= {pid for pid, parent in parents.items() if parent in tree}
+        for pid in tree:
+            try: status = Path(f'/proc/{pid}/status').read_text()
+            except OSError: continue
+            peak = next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith('VmHWM:')), 0)
+            self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+    def run(self):
+        while not self.stop_event.wait(self.interval): self.sample()
+    def __enter__(self):
+        self.tree_walk = _tokenize_bench()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+    def __exit__(self, *exc):
+        self.stop_event.set(); self.thread.join(); self.sample()
+    @property
+    def total(self)->float: return sum(self.peaks.values())
+
+def make_model(files:list, folder:Path)->Path:
+    "An untrained encoder of configs/config.yaml's shape with a BPE tokenizer learned on 50 of `files`, saved as a checkpoint."
+    tokenizer = load_or_train_tokenizer(folder / 'tokenizer.json', files[:50], vocab_size=2000, workers=2)
+    set_seed(0)
+    model = MIDITransformerEncoder(EncoderConfig(vocab_size=len(tokenizer), pad_id=tokenizer.pad_token_id))
+    return save_checkpoint(folder / 'model', model, tokenizer)
+
+def plain_loop(model, tokenizer, files:list, batch_size:int)->dict:
+    "Read, tokenize and embed one song at a time in this process; seconds spent in each stage."
+    seconds, window = dict(read=0.0, tokenize=0.0, model=0.0), model.cfg.max_seq_len
+    for path in files:
+        start = time.perf_counter()
+        try: score = read_midi(path)
+        except ValueError: continue
+        read = time.perf_counter()
+        ids = torch.from_numpy(encode_score(tokenizer, score).astype(np.int64))
+        tokenized = time.perf_counter()
+        embed_songs(model, [dict(input_ids=ids[i:i + window], song_idx=0) for i in range(0, len(ids), window)], batch_size,
+                    progress=False)
+        seconds['read'] += read - start; seconds['tokenize'] += tokenized - read
+        seconds['model'] += time.perf_counter() - tokenized
+    return seconds
+
+def ours(embedder:MIDIEmbedder, files:list, args)->tuple:
+    "(wall seconds, seconds in the model, songs kept) of `embed_files` as `midi-embeddings embed` calls it."
+    model_seconds, embed_ids = 0.0, embedder.embed_ids
+    def timed_embed_ids(*a, **kw):
+        nonlocal model_seconds
+        start = time.perf_counter()
+        rows = embed_ids(*a, **kw)
+        model_seconds += time.perf_counter() - start
+        return rows
+    embedder.embed_ids = timed_embed_ids
+    start = time.perf_counter()
+    _, kept, _ = embedder.embed_files(files, args.batch_size, args.workers, args.chunk_size, progress=False)
+    wall = time.perf_counter() - start
+    del embedder.embed_ids
+    return wall, model_seconds, len(kept)
+
+def memory_run(args):
+    "In a fresh process: `midi-embeddings embed MODEL FOLDER`; print the summed peak RSS of its processes."
+    with PeakRSS() as monitor:
+        cli_main(['embed', str(args.model), str(args.memory_run), '--out', str(args.memory_run / 'out.npz'),
+                  '--device', args.device, '--workers', str(args.workers), '--batch-size', str(args.batch_size),
+                  '--chunk-size', str(args.chunk_size)])
+    print(json.dumps(dict(peak_mib=monitor.total)))
+
+def copies(files:list, folder:Path, n_copies:int)->Path:
+    "`folder` holding `n_copies` copies of `files`, named so that they sort copy after copy, each in the order of `files`."
+    folder.mkdir()
+    for copy in range(n_copies):
+        for i, path in enumerate(files): shutil.copyfile(path, folder / f'{copy:02d}_{i:06d}.mid')
+    return folder
+
+def peak_memory(args, model_dir:Path, folder:Path)->float:
+    "Summed peak RSS (MiB) of a `midi-embeddings embed` run on `folder` in chunks of N songs, in a fresh process."
+    command = [sys.executable, __file__, '--memory-run', str(folder), '--model', str(model_dir), '--device', args.device,
+               '--workers', str(args.workers), '--batch-size', str(args.batch_size), '--chunk-size', str(args.memory_n)]
+    finished = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(finished.stdout.strip().splitlines()[-1])['peak_mib']
+
+def main():
+    args = parse_args()
+    if args.memory_run: return memory_run(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        corpus = [song.path for song in music21_corpus(args.source, limit=max(args.limit, args.memory_n))]
+        model_dir = args.model or make_model(corpus, workdir)
+        embedder = MIDIEmbedder.from_pretrained(model_dir, args.device)
+        files = corpus[:args.limit]
+        embedder.embed(files[:1])  # warm-up: the first forward pass allocates
+        plain = plain_loop(embedder.model, embedder.tokenizer, files, args.batch_size)
+        wall, model_seconds, n_kept = ours(embedder, files, args)
+        plain_wall = sum(plain.values())
+        cfg = embedder.model.cfg
+        print(f'{len(files)} {args.source} files ({n_kept} embedded); model {cfg.embed_dim} dim, {cfg.num_layers} layers, '
+              f'window {cfg.max_seq_len}, {embedder.model.n_params() / 1e6:.1f}M parameters; {args.device}, '
+              f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}')
+        print(f'plain loop (1 process, one song at a time): {plain_wall:6.1f} s = read {plain["read"]:.2f} + tokenize '
+              f'{plain["tokenize"]:.2f} + model {plain["model"]:.2f} -> {n_kept / plain_wall:6.2f} songs/s')
+        print(f'midi-embeddings embed ({args.workers} workers):          {wall:6.1f} s = model {model_seconds:.2f} + waiting for '
+              f'workers {wall - model_seconds:.2f} -> {n_kept / wall:6.2f} songs/s, {plain_wall / wall:.2f}x the plain loop')
+        n = args.memory_n
+        small = peak_memory(args, model_dir, copies(corpus[:n], workdir / 'n', 1))
+        large = peak_memory(args, model_dir, copies(corpus[:n], workdir / '10n', 10))
+        print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run: {n} songs {small:.0f} MiB, {10 * n} songs '
+              f'{large:.0f} MiB -> {large / small:.2f}x (target: flat, about 1.0x)')
+
+if __name__ == '__main__': main()
