@@ -105,15 +105,16 @@ def random_crop(ids:torch.Tensor, length:int)->torch.Tensor:
     return ids[start:start + length]
 
 # %% ../nbs/03_train.ipynb #06c6eeb0
-def collate_views(batch:list,               # (first view, second view) items
-                  pad_id:int,               # id filling the positions after a window's end
-                  view_len:int|None=None    # crop every view to one random length in [view_len / 2, view_len]; None = no crop
+def collate_views(batch:list,                # (first view, second view) items
+                  pad_id:int,                # id filling the positions after a window's end
+                  view_share:tuple|None=None # cut each view to a random share in [low, high] of its own length; None = no cut
                  )->dict:
     "One padded batch of 2B windows: the first views in rows 0..B-1, the second views in rows B..2B-1."
     views = [first for first, _ in batch] + [second for _, second in batch]
-    if view_len is not None:
-        length = min(int(torch.randint(max(1, view_len // 2), view_len + 1, ())), *(len(v['input_ids']) for v in views))
-        views = [dict(v, input_ids=random_crop(v['input_ids'], length)) for v in views]
+    if view_share is not None:
+        shares = torch.empty(len(views)).uniform_(*view_share).tolist()
+        views = [dict(v, input_ids=random_crop(v['input_ids'], max(1, round(share * len(v['input_ids'])))))
+                 for v, share in zip(views, shares)]
     return collate_windows(views, pad_id)
 
 # %% ../nbs/03_train.ipynb #2e6aba52
@@ -608,7 +609,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         progress:bool=True,            # progress bars and one line per epoch
         objective:str='mlm',           # mlm | contrastive | mlm+contrastive
         temperature:float=0.1,         # NT-Xent temperature of the contrastive objective
-        view_len:int|None=None         # contrastive training views are cut to [view_len / 2, view_len] ids; None = max_seq_len // 2
+        view_share:tuple=(0.25, 0.75)  # contrastive training views are cut to a random share in this range of their window
        )->Learner:
     "Train with `objective`; return the Learner (`history`, `best_checkpoint`, `last_checkpoint`)."
     objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
@@ -628,7 +629,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size)
         if views is None: return DataLoader(ds, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=model.cfg.pad_id))
         return DataLoader(views(ds), batch_sampler=sampler, collate_fn=partial(collate_views, pad_id=model.cfg.pad_id,
-                                                                               view_len=(view_len or model.cfg.max_seq_len // 2) if shuffle else None))
+                                                                               view_share=view_share if shuffle else None))
     train_dl = loader(train_ds, True, TwoViews if contrastive else None)
     valid_dl = (loader(valid_ds, False, Halves, windows_per_song=1) if contrastive else loader(valid_ds, False)) if valid_ds is not None else None
     opt = make_optimizer(raw_model, lr, weight_decay)

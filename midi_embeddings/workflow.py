@@ -39,7 +39,7 @@ class TrainConfig:
 class DatasetConfig:
     "Corpus, tokenizer and dataset settings (`dataset.*`)."
     tokenizer_path:str=MISSING; limit:Optional[int]=MISSING; source:str=MISSING; labels_from_folders:bool=MISSING
-    tokenizer:str=MISSING; vocab_size:int=MISSING; kind:str=MISSING; cache_dir:Optional[str]=MISSING
+    tokenizer:str=MISSING; vocab_size:int=MISSING; pitch_intervals:bool=MISSING; kind:str=MISSING; cache_dir:Optional[str]=MISSING
     timeout:float=MISSING
 
 @dataclass
@@ -203,15 +203,15 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
                          cfg.train.batch_size, str(device), cfg.seed)
 
 # %% ../nbs/05a_workflow.ipynb #a6815d1d
-def quality_report(model, tokenizer, songs:list[Song], splits:dict, cfg:DictConfig, device)->list[dict]:
-    "kNN, logistic-regression and retrieval scores of our embeddings against TF-IDF and the untrained encoder."
+def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device)->list[dict]:
+    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
+    held_out = splits['validation'] + splits['test']
     untrained = make_model(cfg, tokenizer).to(device).eval()
-    scores = {str(s.path): read_midi(s.path) for s in songs}
     fns = {'ours': encoder_embed_fn(model, tokenizer, device=device),
-           'tfidf': tfidf_embed_fn(tokenizer, [scores[str(s.path)] for s in splits['train']]),
+           'tfidf': tfidf_embed_fn(tokenizer, [read_midi(s.path) for s in splits['train']]),
            'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}
-    labels = [s.label for s in songs] if all(s.label for s in songs) else None
-    return embedding_report(fns, list(scores.values()), labels, seed=cfg.seed)
+    labels = [s.label for s in held_out] if all(s.label for s in held_out) else None
+    return embedding_report(fns, [read_midi(s.path) for s in held_out], labels, seed=cfg.seed)
 
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
@@ -228,7 +228,8 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     check_splits(splits, cfg)
     announce('tokenizer')
     tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
-                                        cfg.dataset.tokenizer, cfg.dataset.vocab_size, timeout=cfg.dataset.timeout)
+                                        cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
+                                        timeout=cfg.dataset.timeout)
     announce('datasets')
     datasets = make_datasets(splits, tokenizer, cfg)
     print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
@@ -254,7 +255,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     metrics = test_loss(best, datasets['test'], tokenizer, cfg, device)
     print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)")
     announce('embedding quality')
-    report = quality_report(best, tokenizer, songs, splits, cfg, device)
+    report = quality_report(best, tokenizer, splits, cfg, device)
     announce('visualizations')
     write_manifest(songs, run_dir / 'songs.csv')
     viz_embeddings = embed_songs(best, viz, device=device, progress=False)
