@@ -20,11 +20,10 @@ from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import load_checkpoint, resolve_device
 
 # %% ../nbs/07_embed.ipynb #58ab890a
-def _song_ids(cfg:EncoderConfig,   # the model's configuration
-              tokenizer,           # the model's tokenizer
+def _song_ids(tokenizer,           # the model's tokenizer
               score:symusic.Score  # the song
              )->np.ndarray:
-    "The token ids the model of `cfg` reads for `score`; a ValueError if there are none."
+    "The token ids a model trained with `tokenizer` reads for `score`; a ValueError if there are none."
     ids = encode_score(tokenizer, score)
     if not len(ids): raise ValueError('no tokens')
     return ids
@@ -43,8 +42,8 @@ def _windows(song_ids:list,   # token ids of each song
 # %% ../nbs/07_embed.ipynb #7c58a3b1
 class _SongReader:
     "Picklable worker: the model's token ids of one MIDI file."
-    def __init__(self, cfg:EncoderConfig, tokenizer): self.cfg, self.tokenizer = cfg, tokenizer
-    def __call__(self, path): return _song_ids(self.cfg, self.tokenizer, read_midi(path))
+    def __init__(self, tokenizer): self.tokenizer = tokenizer
+    def __call__(self, path): return _song_ids(self.tokenizer, read_midi(path))
 
 # %% ../nbs/07_embed.ipynb #39ea682b
 def _in_order(results):
@@ -89,8 +88,8 @@ class MIDIEmbedder:
     def _ids(self, song, position:int)->np.ndarray:
         "Token ids of a score or a MIDI file; a ValueError naming the file (or the position) if it cannot be used."
         try:
-            if isinstance(song, symusic.Score): return _song_ids(self.model.cfg, self.tokenizer, song)
-            return _SongReader(self.model.cfg, self.tokenizer)(song)
+            if isinstance(song, symusic.Score): return _song_ids(self.tokenizer, song)
+            return _SongReader(self.tokenizer)(song)
         except ValueError as error:
             raise ValueError(f"{song if not isinstance(song, symusic.Score) else f'score {position}'}: {error}") from None
 
@@ -113,7 +112,7 @@ class MIDIEmbedder:
         if batch_size < 1 or chunk_size < 1: raise ValueError(f'batch_size={batch_size}, chunk_size={chunk_size}: both must be at least 1')
         files = [Path(path) for path in files]
         embeddings, kept, skipped = np.empty((len(files), self.dim), np.float32), [], []
-        results = _in_order(safe_map(_SongReader(self.model.cfg, self.tokenizer), files, workers, timeout))
+        results = _in_order(safe_map(_SongReader(self.tokenizer), files, workers, timeout))
         with tqdm(total=len(files), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
             for chunk in chunked(results, chunk_size):
                 read = [(index, ids) for index, ids, error in chunk if error is None]
