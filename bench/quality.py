@@ -1,0 +1,53 @@
+"""Embedding quality of each training objective against the baselines, on held-out songs of the built-in corpus.
+
+Trains one model per objective with the same config, splits and seed (the workflow of `script.py`), then prints one
+markdown table: the TF-IDF and untrained-encoder baselines once, and one row per objective. The README's table comes
+from this script.
+
+    python bench/quality.py                                   # folk tunes, the settings of the README table
+    python bench/quality.py --objectives mlm --overrides dataset.source=composers dataset.limit=null
+"""
+import sys
+from pathlib import Path
+# bench/tokenize.py shadows the standard library's `tokenize` (which torch imports): drop this folder from the path.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
+import argparse, json, tempfile, time
+from midi_embeddings.evaluate import report_table
+from midi_embeddings.train import OBJECTIVES
+from midi_embeddings.workflow import load_config, train
+
+README_SETTINGS = ['dataset.source=folk', 'dataset.limit=800', 'dataset.pitch_intervals=true', 'train.max_seq_len=512',
+                   'train.embed_dim=256', 'train.num_layers=2', 'train.batch_size=64', 'train.epochs=15',
+                   'train.learning_rate=0.001', 'train.dropout=0.1', 'device=cpu']
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--objectives', nargs='+', default=list(OBJECTIVES), choices=OBJECTIVES)
+    p.add_argument('--overrides', nargs='*', default=README_SETTINGS, help='Hydra overrides shared by every run')
+    p.add_argument('--out', type=Path, default=None, help='folder for the runs (default: a temporary folder)')
+    return p.parse_args()
+
+def run_objective(objective:str, overrides:list, out:Path)->tuple[list, float]:
+    "The report rows of one training run and its minutes."
+    run_dir = out / objective.replace('+', '_')
+    cfg = load_config('config', [*overrides, f'train.objective={objective}',
+                                 f'dataset.tokenizer_path={out}/tokenizer.json'])
+    start = time.perf_counter()
+    rows = train(cfg, run_dir)['embeddings']
+    return rows, (time.perf_counter() - start) / 60
+
+def main():
+    args = parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix='quality-'))
+    table, minutes = [], {}
+    for objective in args.objectives:
+        rows, minutes[objective] = run_objective(objective, args.overrides, out)
+        by_method = {row['method']: row for row in rows}
+        if not table: table += [by_method['tfidf'], by_method['untrained']]
+        table.append(by_method['ours'] | dict(method=f'ours, {objective}'))
+    print(f'\n{" ".join(args.overrides)}\n\n{report_table(table)}')
+    print('\ntraining + report minutes: ' + ', '.join(f'{o} {m:.1f}' for o, m in minutes.items()))
+    (out / 'quality.json').write_text(json.dumps(table, indent=2))
+    print(f'rows written to {out / "quality.json"}')
+
+if __name__ == '__main__': main()
