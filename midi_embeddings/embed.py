@@ -8,15 +8,15 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collection', 'exact_search', 'search']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import os, sys
+import io, sys
 from pathlib import Path
 import numpy as np
 import symusic, torch
 from fastcore.basics import chunked
 from tqdm.auto import tqdm
-from .corpus import read_midi, report_skips, safe_map
+from .corpus import read_midi, report_skips, safe_map, write_atomically
 from .tokenize import encode_score
-from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
+from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device
 
 # %% ../nbs/07_embed.ipynb #58ab890a
@@ -27,17 +27,6 @@ def _song_ids(tokenizer,           # the model's tokenizer
     ids = encode_score(tokenizer, score)
     if not len(ids): raise ValueError('no tokens')
     return ids
-
-# %% ../nbs/07_embed.ipynb #241d842d
-def _windows(song_ids:list,   # token ids of each song
-             max_seq_len:int  # the model's longest window
-            )->list[dict]:
-    "Each song cut into windows of at most `max_seq_len` ids, as the items `embed_songs` reads."
-    windows = []
-    for song_idx, ids in enumerate(song_ids):
-        ids = torch.from_numpy(np.asarray(ids, dtype=np.int64))
-        windows += [dict(input_ids=ids[start:start + max_seq_len], song_idx=song_idx) for start in range(0, len(ids), max_seq_len)]
-    return windows
 
 # %% ../nbs/07_embed.ipynb #7c58a3b1
 class _SongReader:
@@ -82,7 +71,7 @@ class MIDIEmbedder:
                  )->np.ndarray:
         "One row per song of token ids [n, D]; windows of long songs averaged by length."
         if not song_ids: return np.zeros((0, self.dim), np.float32)
-        windows = _windows(song_ids, self.model.cfg.max_seq_len)
+        windows = song_windows(song_ids, self.model.cfg.max_seq_len)
         return embed_songs(self.model, windows, batch_size, progress=progress).astype(np.float32)
 
     def _ids(self, song, position:int)->np.ndarray:
@@ -133,14 +122,11 @@ def save_collection(path:Path,             # the .npz file to write
                     model_dir:Path         # the checkpoint the rows come from
                    )->Path:
     "Write an embedded collection atomically; return its path."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    with open(temporary, 'wb') as file:
-        np.savez(file, embeddings=np.asarray(embeddings, np.float32), paths=np.array([str(p) for p in paths], dtype=str),
-                 skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())))
-    os.replace(temporary, path)
-    return path
+    data = io.BytesIO()
+    np.savez(data, embeddings=np.asarray(embeddings, np.float32), paths=np.array([str(p) for p in paths], dtype=str),
+             skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())))
+    write_atomically(Path(path), data.getvalue())
+    return Path(path)
 
 # %% ../nbs/07_embed.ipynb #286bb533
 def load_collection(path:Path # a file written by `save_collection`

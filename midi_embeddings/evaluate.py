@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler, normalize
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from .tokenize import encode_score
-from .transformer import embed_songs
+from .transformer import embed_songs, song_windows
 
 # %% ../nbs/04_evaluate.ipynb #f726326f
 def perplexity(loss:float # mean cross-entropy per token, in nats
@@ -204,12 +204,10 @@ def encoder_embed_fn(model:torch.nn.Module, # a `MIDITransformerEncoder`, traine
     "An embed function `scores -> [n, D]`: each song's windows embedded, length-weighted mean, L2-normalised."
     max_seq_len = model.cfg.max_seq_len
     def embed_scores(scores):
-        windows = []
-        for song_index, score in enumerate(scores):
-            ids = torch.from_numpy(encode_score(tokenizer, score).astype(np.int64))
-            if not len(ids): raise ValueError(f'encoder_embed_fn: song {song_index} has no tokens to embed')
-            windows += [dict(input_ids=ids[start:start + max_seq_len], song_idx=song_index) for start in range(0, len(ids), max_seq_len)]
-        return embed_songs(model, windows, batch_size=batch_size, device=device, progress=False)
+        song_ids = [encode_score(tokenizer, score) for score in scores]
+        if empty := [i for i, ids in enumerate(song_ids) if not len(ids)]:
+            raise ValueError(f'encoder_embed_fn: song {empty[0]} has no tokens to embed')
+        return embed_songs(model, song_windows(song_ids, max_seq_len), batch_size=batch_size, device=device, progress=False)
     return embed_scores
 
 # %% ../nbs/04_evaluate.ipynb #6f2a4193
