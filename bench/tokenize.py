@@ -1,8 +1,9 @@
 """Files per second of building the `MIDIDatasetPresaved` token cache against a plain single-process miditok loop.
 
-Same files, same BPE tokenizer. Also times a second construction that hits the cache, and reports peak memory and
-CPU seconds of every process involved (the workers are watched through /proc, Linux only), so that a run on a busy
-machine still shows how much work each side did. Targets: the cache build at least 1.8x the plain loop with 2
+Same files, same BPE tokenizer. Wall times are medians of interleaved, unwatched runs of each side; then one watched
+run of each reports peak memory and CPU seconds of every process involved (the workers are watched through /proc,
+Linux only), so that a run on a busy machine still shows how much work each side did. Also times a construction that
+hits the cache. Targets: the cache build at least 1.8x the plain loop with 2
 workers; a cache hit under 5% of the first build.
 
     python bench/tokenize.py                      # music21 composers corpus, 200 songs, 2 workers
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 # This file's name shadows the standard library's `tokenize` (which `inspect`, and so torch, import): drop its folder.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
-import argparse, os, resource, tempfile, threading, time
+import argparse, os, resource, statistics, tempfile, threading, time
 from midi_embeddings.dataset import MIDIDatasetPresaved
 from midi_embeddings.tokenize import load_or_train_tokenizer, write_toy_corpus
 
@@ -25,6 +26,7 @@ def parse_args():
     p.add_argument('--workers', type=int, default=2, help='worker processes of the cache build')
     p.add_argument('--vocab-size', type=int, default=2000, help='BPE vocabulary of the tokenizer')
     p.add_argument('--max-seq-len', type=int, default=2048)
+    p.add_argument('--repeats', type=int, default=3, help='timed runs of each side, interleaved; the median is reported')
     return p.parse_args()
 
 def bench_files(args, workdir:Path)->list:
@@ -98,6 +100,15 @@ def plain_loop(tokenizer, files):
         try: tokenizer.encode(Path(path))
         except Exception: pass
 
+def timed(fn, repeats:int)->list:
+    "Wall seconds of `repeats` unwatched calls of `fn` (the memory monitor takes CPU that a 2-core build would miss)."
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
 def main():
     args = parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,24 +116,30 @@ def main():
         files = bench_files(args, workdir)
         tokenizer = load_or_train_tokenizer(workdir / 'tokenizer.json', files[:50], vocab_size=args.vocab_size,
                                             workers=args.workers)
-        build_dataset = lambda: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len, cache_dir=workdir / 'cache',
-                                                    workers=args.workers)
-        plain, plain_cpu, plain_memory, _ = measure(lambda: plain_loop(tokenizer, files))
-        build, build_cpu, build_memory, dataset = measure(build_dataset)
-        hit, hit_cpu, hit_memory, _ = measure(build_dataset)
-        warm, warm_cpu, _, _ = measure(lambda: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len,
-                                                                  cache_dir=workdir / 'cache2', workers=args.workers))
+        fresh_caches = iter(range(10**6))
+        build_dataset = lambda cache: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len, cache_dir=workdir / cache,
+                                                          workers=args.workers)
+        build_fresh = lambda: build_dataset(f'cache{next(fresh_caches)}')
+        plain_times, build_times = [], []
+        for _ in range(args.repeats):  # interleaved, so that a change in the machine's load hits both sides alike
+            plain_times += timed(lambda: plain_loop(tokenizer, files), 1)
+            build_times += timed(build_fresh, 1)
+        plain, build = statistics.median(plain_times), statistics.median(build_times)
+        hit = statistics.median(timed(lambda: build_dataset('cache0'), args.repeats))
+        _, plain_cpu, plain_memory, _ = measure(lambda: plain_loop(tokenizer, files))
+        _, build_cpu, build_memory, dataset = measure(build_fresh)
+        _, _, hit_memory, _ = measure(lambda: build_dataset('cache0'))
         n, load = len(files), os.getloadavg()[0]
         print(f'files: {n} ({dataset.n_songs} kept, {len(dataset.skipped)} skipped), {int(dataset.song_lengths.sum()):,} ids, '
               f'{len(dataset)} windows of <= {args.max_seq_len}; {os.cpu_count()} CPUs, load average {load:.1f}')
-        print(f'plain miditok loop (1 process):     {plain:7.2f} s wall {plain_cpu:7.2f} s CPU {n / plain:7.1f} files/s')
-        print(f'cache build ({args.workers} workers):          {build:7.2f} s wall {build_cpu:7.2f} s CPU {n / build:7.1f} files/s'
-              f' -> {plain / build:.2f}x the plain loop (target >= 1.8x)')
-        print(f'second build, new cache:            {warm:7.2f} s wall {warm_cpu:7.2f} s CPU {n / warm:7.1f} files/s'
-              f' -> {plain / warm:.2f}x the plain loop (worker server already running: the one-time start excluded)')
-        print(f'cache hit:                          {hit:7.3f} s wall {hit_cpu:7.2f} s CPU'
-              f' -> {100 * hit / build:.1f}% of the build (target < 5%)')
-        print(f'CPU work of the build per CPU second of the plain loop: {build_cpu / plain_cpu:.2f} '
+        print(f'wall seconds, median of {args.repeats} interleaved runs (each run: {", ".join(f"{t:.2f}" for t in plain_times)} '
+              f'against {", ".join(f"{t:.2f}" for t in build_times)})')
+        print(f'plain miditok loop (1 process):     {plain:7.2f} s {n / plain:7.1f} files/s')
+        print(f'cache build ({args.workers} workers):          {build:7.2f} s {n / build:7.1f} files/s'
+              f' -> {plain / build:.2f}x the plain loop (target >= 1.8x; its worker server was started by the '
+              f'tokenizer training, as in script.py)')
+        print(f'cache hit:                          {hit:7.3f} s -> {100 * hit / build:.1f}% of the build (target < 5%)')
+        print(f'CPU seconds (watched run): plain loop {plain_cpu:.2f}, build {build_cpu:.2f}, {build_cpu / plain_cpu:.2f}x the work '
               f'(on {args.workers} idle cores the build would run at about {args.workers * plain_cpu / build_cpu:.2f}x)')
         if load > os.cpu_count():
             print(f'note: the load average ({load:.1f}) exceeds the {os.cpu_count()} CPUs; with the kernel sharing CPU '

@@ -165,6 +165,12 @@ def _pitch_extent(score)->tuple:
     pitches = np.concatenate(pitches)
     return int(pitches.min()), int(pitches.max())
 
+# %% ../nbs/01_dataset.ipynb #3810a240
+def _velocities_vary(score)->bool:
+    "Whether the notes of `score` are played at more than one velocity."
+    velocities = [track.notes.numpy()['velocity'] for track in score.tracks if track.note_num()]
+    return bool(velocities) and len(np.unique(np.concatenate(velocities))) > 1
+
 # %% ../nbs/01_dataset.ipynb #e18ad319
 def augment(score,                       # the song (left unchanged)
             pitch_range:tuple,           # `(lowest, highest + 1)` pitch the tokenizer knows
@@ -172,12 +178,13 @@ def augment(score,                       # the song (left unchanged)
             velocity_jitter:tuple=(-8, 8), # smallest and largest shift of every velocity (clipped to 1..127)
             tempo_range:tuple=(0.9, 1.1) # smallest and largest factor on every tempo
            ):
-    "A randomly transposed, louder or softer, faster or slower copy of `score`."
+    "A randomly transposed, faster or slower copy of `score`; also louder or softer if its velocities vary."
     low, high = transpose
     extent = _pitch_extent(score)
     if extent: low, high = max(low, pitch_range[0] - extent[0]), min(high, pitch_range[1] - 1 - extent[1])
     shift = _uniform_int(low, high) if low <= high else 0
-    augmented = augment_score(score, pitch_offset=shift, velocity_offset=_uniform_int(*velocity_jitter))
+    jitter = _uniform_int(*velocity_jitter)
+    augmented = augment_score(score, pitch_offset=shift, velocity_offset=jitter if _velocities_vary(score) else 0)
     factor = float(torch.empty(()).uniform_(*tempo_range))
     for tempo in augmented.tempos: tempo.qpm = tempo.qpm * factor
     return augmented

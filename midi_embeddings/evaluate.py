@@ -24,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
+from miditok.utils import get_bars_ticks
 from .tokenize import encode_score
 from .transformer import embed_songs, song_windows
 
@@ -127,26 +128,33 @@ def _note_onsets(score:symusic.Score)->np.ndarray:
     if not onsets: raise ValueError('the song has no notes, so no view can be cut from it')
     return np.unique(np.concatenate(onsets))
 
+# %% ../nbs/04_evaluate.ipynb #7d3dd66a
+def _bar_lines(score:symusic.Score)->np.ndarray:
+    "Ticks of the song's bar lines, from its time signatures (4/4 where it has none)."
+    return np.asarray(get_bars_ticks(score), dtype=np.int64)
+
 # %% ../nbs/04_evaluate.ipynb #dee06b5c
 def crop_score(score:symusic.Score, # the song
                fraction:float=0.5,  # share of the song's duration the excerpt covers
                seed:int=0           # which excerpt: the same seed gives the same excerpt
               )->symusic.Score:
-    "A random excerpt that covers `fraction` of the song, starts on a note and is shifted to time 0."
-    onsets = _note_onsets(score)
+    "A random excerpt that covers `fraction` of the song, starts on a bar line that has notes after it, shifted to time 0."
+    onsets, bars = _note_onsets(score), _bar_lines(score)
     length = max(1, int((score.end() - onsets[0]) * fraction))
-    candidates = onsets[onsets <= score.end() - length]
-    start = int(np.random.default_rng(seed).choice(candidates if len(candidates) else onsets[:1]))
+    holds_notes = np.searchsorted(onsets, bars) < np.searchsorted(onsets, bars + length)
+    starts = bars[holds_notes & (bars <= score.end() - length)]
+    start = int(np.random.default_rng(seed).choice(starts if len(starts) else np.append(bars[holds_notes], onsets)[:1]))
     return score.clip(start, start + length, clip_end=False).shift_time(-start)
 
 # %% ../nbs/04_evaluate.ipynb #a73fbe97
 def split_halves(score:symusic.Score # the song; needs notes at 2 different times at least
                 )->tuple[symusic.Score, symusic.Score]:
-    "The first and second half of a song, cut at its middle note onset; the second shifted to time 0."
-    onsets = _note_onsets(score)
+    "The song cut in two at the bar line nearest its middle note onset; the second half shifted to time 0."
+    onsets, bars = _note_onsets(score), _bar_lines(score)
     if len(onsets) < 2: raise ValueError('the song has all its notes at one time, so it has no halves')
-    middle = int(onsets[len(onsets) // 2])
-    return score.clip(int(onsets[0]), middle, clip_end=False), score.clip(middle, score.end() + 1, clip_end=False).shift_time(-middle)
+    middle, inner = onsets[len(onsets) // 2], bars[(bars > onsets[0]) & (bars <= onsets[-1])]
+    cut = int(inner[np.abs(inner - middle).argmin()] if len(inner) else middle)
+    return score.clip(0, cut, clip_end=False), score.clip(cut, score.end() + 1, clip_end=False).shift_time(-cut)
 
 # %% ../nbs/04_evaluate.ipynb #5a594558
 def transpose_score(score:symusic.Score, # the song (left unchanged)

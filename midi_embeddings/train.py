@@ -204,7 +204,7 @@ class with_cbs:
 
 # %% ../nbs/03_train.ipynb #57324782
 class EncoderForTraining(nn.Module):
-    "One encoder pass giving `logits` and `mlm_loss` at labelled positions (None without labels) and pooled `embeddings`."
+    "One encoder pass: `logits` and `mlm_loss` at labelled positions (None without labels), pooled `embeddings` and their `projections`."
     def __init__(self, encoder:MIDITransformerEncoder):
         super().__init__()
         self.encoder = encoder
@@ -215,7 +215,8 @@ class EncoderForTraining(nn.Module):
                )->dict:
         hidden = self.encoder.hidden_states(input_ids, attention_mask)
         logits, mlm_loss = self.encoder.masked_lm(hidden, labels) if labels is not None else (None, None)
-        return dict(logits=logits, mlm_loss=mlm_loss, embeddings=self.encoder.pool(hidden, attention_mask))
+        embeddings = self.encoder.pool(hidden, attention_mask)
+        return dict(logits=logits, mlm_loss=mlm_loss, embeddings=embeddings, projections=self.encoder.project(embeddings))
 
 # %% ../nbs/03_train.ipynb #7b750693
 class Learner:
@@ -315,12 +316,12 @@ class MaskedLMCallback(Callback):
 
 # %% ../nbs/03_train.ipynb #c3b8aca9
 class ContrastiveCallback(Callback):
-    "Add NT-Xent on the batch's pooled vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
+    "Add NT-Xent on the batch's projected vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
     order, all_ranks = -5, True
     def __init__(self, temperature:float=0.1): self.temperature = temperature
     def after_pred(self, learn):
-        embeddings = learn.preds['embeddings']
-        learn.loss_terms['contrastive'] = (nt_xent(embeddings, self.temperature), len(embeddings))
+        projections = learn.preds['projections']
+        learn.loss_terms['contrastive'] = (nt_xent(projections, self.temperature), len(projections))
 
 # %% ../nbs/03_train.ipynb #7e031b1c
 class MetricsCallback(Callback):

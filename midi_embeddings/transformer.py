@@ -28,6 +28,7 @@ class EncoderConfig:
     num_layers: int = 2       # encoder blocks
     dropout: float = 0.2      # dropout on the embeddings and both residual branches
     pad_id: int = 0           # id of the padding token
+    proj_dim: int = 0         # width of the contrastive projection head (trained, never used to embed); 0 = no head
 
     def __post_init__(self):
         positive = dict(vocab_size=self.vocab_size, max_seq_len=self.max_seq_len, embed_dim=self.embed_dim,
@@ -39,6 +40,8 @@ class EncoderConfig:
             raise ValueError(f'EncoderConfig.embed_dim={self.embed_dim} must be divisible by nhead={self.nhead}')
         if not 0 <= self.dropout < 1:
             raise ValueError(f'EncoderConfig.dropout={self.dropout!r}: must be in [0, 1)')
+        if not isinstance(self.proj_dim, int) or isinstance(self.proj_dim, bool) or self.proj_dim < 0:
+            raise ValueError(f'EncoderConfig.proj_dim={self.proj_dim!r}: must be an integer >= 0')
         if not 0 <= self.pad_id < self.vocab_size:
             raise ValueError(f'EncoderConfig.pad_id={self.pad_id!r}: must be a token id below vocab_size={self.vocab_size}')
 
@@ -98,6 +101,8 @@ class MIDITransformerEncoder(nn.Module):
         self.ln_f = nn.LayerNorm(cfg.embed_dim)
         self.head = nn.Linear(cfg.embed_dim, cfg.vocab_size, bias=False)
         self.head.weight = self.wte.weight
+        self.projection = nn.Sequential(nn.Linear(cfg.embed_dim, cfg.embed_dim), nn.GELU(),
+                                        nn.Linear(cfg.embed_dim, cfg.proj_dim)) if cfg.proj_dim else None
         self.apply(self._init_weights)
         for name, param in self.named_parameters():
             if name.endswith('proj.weight'): nn.init.normal_(param, std=0.02 / math.sqrt(2 * cfg.num_layers))
@@ -153,6 +158,11 @@ class MIDITransformerEncoder(nn.Module):
         weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp_min(1)
         return F.normalize(pooled.float(), dim=-1)
+
+    def project(self, embeddings:torch.Tensor # pooled window vectors [B, D] from `pool`
+               )->torch.Tensor:
+        "What a contrastive loss compares: the L2-normalised projection head output [B, proj_dim], or `embeddings` without a head."
+        return embeddings if self.projection is None else F.normalize(self.projection(embeddings).float(), dim=-1)
 
     def n_params(self)->int: return sum(p.numel() for p in self.parameters())
 

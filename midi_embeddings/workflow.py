@@ -33,7 +33,7 @@ class TrainConfig:
     max_seq_len:int=MISSING; embed_dim:int=MISSING; nhead:int=MISSING; num_layers:int=MISSING
     batch_size:int=MISSING; epochs:int=MISSING; learning_rate:float=MISSING; weight_decay:float=MISSING
     dropout:float=MISSING; model_name:str=MISSING; objective:str=MISSING; mask_prob:float=MISSING
-    warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING
+    warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
 
 @dataclass
 class DatasetConfig:
@@ -82,6 +82,7 @@ def _range_rules(cfg):
          'a plain directory name'),
         ('train.objective', t.objective, t.objective in OBJECTIVES, ' | '.join(OBJECTIVES)),
         ('train.mask_prob', t.mask_prob, 0 < t.mask_prob < 1, 'a number in (0, 1)'),
+        ('train.projection_dim', t.projection_dim, t.projection_dim >= 0, 'an integer >= 0 (0: no projection head)'),
         ('train.warmup_pct', t.warmup_pct, 0 <= t.warmup_pct < 1, 'a number in [0, 1)'),
         ('train.grad_clip', t.grad_clip, t.grad_clip >= 0, 'a number >= 0 (0 disables clipping)'),
         ('dataset.limit', d.limit, d.limit is None or d.limit >= 4, 'null or an integer >= 4'),
@@ -168,12 +169,13 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
 
 # %% ../nbs/05a_workflow.ipynb #4bc058e3
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
-    "A fresh encoder shaped by `cfg.train`, seeded."
+    "A fresh encoder shaped by `cfg.train`, seeded; with a projection head when the objective is contrastive."
     set_seed(cfg.seed)
     t = cfg.train
     return MIDITransformerEncoder(EncoderConfig(vocab_size=len(tokenizer), max_seq_len=t.max_seq_len, embed_dim=t.embed_dim,
                                                 nhead=t.nhead, num_layers=t.num_layers, dropout=t.dropout,
-                                                pad_id=tokenizer.pad_token_id))
+                                                pad_id=tokenizer.pad_token_id,
+                                                proj_dim=t.projection_dim if 'contrastive' in t.objective else 0))
 
 # %% ../nbs/05a_workflow.ipynb #b85be32e
 def check_splits(splits:dict, cfg:DictConfig):
