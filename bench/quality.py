@@ -4,7 +4,8 @@ Trains one model per objective with the same config, splits and seed (the workfl
 markdown table: the TF-IDF and untrained-encoder baselines once, and one row per objective. The README's table comes
 from this script.
 
-    python bench/quality.py                                   # folk tunes, the settings of the README table
+    python bench/quality.py --objectives mlm                         # folk tunes, the settings of the README table
+    python bench/quality.py --objectives contrastive mlm+contrastive --set train.epochs=30   # its contrastive rows
     python bench/quality.py --objectives mlm --overrides dataset.source=composers dataset.limit=null
 """
 import sys
@@ -16,7 +17,7 @@ from midi_embeddings.evaluate import report_table
 from midi_embeddings.train import OBJECTIVES
 from midi_embeddings.workflow import load_config, train
 
-README_SETTINGS = ['dataset.source=folk', 'dataset.limit=800', 'dataset.pitch_intervals=true', 'train.max_seq_len=512',
+README_SETTINGS = ['dataset.source=folk', 'dataset.limit=3300', 'dataset.pitch_intervals=true', 'train.max_seq_len=512',
                    'train.embed_dim=256', 'train.num_layers=2', 'train.batch_size=64', 'train.epochs=15',
                    'train.learning_rate=0.001', 'train.dropout=0.1', 'device=cpu']
 
@@ -24,6 +25,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--objectives', nargs='+', default=list(OBJECTIVES), choices=OBJECTIVES)
     p.add_argument('--overrides', nargs='*', default=README_SETTINGS, help='Hydra overrides shared by every run')
+    p.add_argument('--set', nargs='*', default=[], help='more Hydra overrides, applied after --overrides')
     p.add_argument('--out', type=Path, default=None, help='folder for the runs (default: a temporary folder)')
     return p.parse_args()
 
@@ -41,11 +43,11 @@ def main():
     out = args.out or Path(tempfile.mkdtemp(prefix='quality-'))
     table, minutes = [], {}
     for objective in args.objectives:
-        rows, minutes[objective] = run_objective(objective, args.overrides, out)
+        rows, minutes[objective] = run_objective(objective, [*args.overrides, *args.set], out)
         by_method = {row['method']: row for row in rows}
         if not table: table += [by_method['tfidf'], by_method['untrained']]
         table.append(by_method['ours'] | dict(method=f'ours, {objective}'))
-    print(f'\n{" ".join(args.overrides)}\n\n{report_table(table)}')
+    print(f'\n{" ".join([*args.overrides, *args.set])}\n\n{report_table(table)}')
     print('\ntraining + report minutes: ' + ', '.join(f'{o} {m:.1f}' for o, m in minutes.items()))
     (out / 'quality.json').write_text(json.dumps(table, indent=2))
     print(f'rows written to {out / "quality.json"}')

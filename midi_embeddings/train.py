@@ -6,7 +6,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/train.html.md"""
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'set_seed', 'mask_tokens', 'nt_xent', 'TwoViews', 'Halves',
-           'random_crop', 'collate_views', 'window_index', 'LengthBucketSampler', 'CancelFitException',
+           'split_part', 'collate_views', 'window_index', 'LengthBucketSampler', 'CancelFitException',
            'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs', 'EncoderForTraining', 'Learner',
            'MaskedLMCallback', 'ContrastiveCallback', 'MetricsCallback', 'ProgressCallback', 'NonFiniteLossError',
            'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback', 'WandbCallback', 'save_checkpoint',
@@ -99,23 +99,27 @@ class Halves(Dataset):
         return dict(item, input_ids=ids[:(len(ids) + 1) // 2]), dict(item, input_ids=ids[len(ids) // 2:])
 
 # %% ../nbs/03_train.ipynb #7cc9dc1e
-def random_crop(ids:torch.Tensor, length:int)->torch.Tensor:
-    "A random contiguous part of `ids` of `length` ids (all of them if shorter), from torch's generator."
-    start = int(torch.randint(0, max(0, len(ids) - length) + 1, ()))
-    return ids[start:start + length]
+def split_part(ids:torch.Tensor, # a window's ids
+               share:float,       # where to split, as a share of the window
+               after:bool         # False: the part before the split; True: the part after it
+              )->torch.Tensor:
+    "One side of `ids` split at `share` of its length, at least one id on each side; a 1-id window is both sides."
+    if len(ids) < 2: return ids
+    cut = min(max(round(share * len(ids)), 1), len(ids) - 1)
+    return ids[cut:] if after else ids[:cut]
 
 # %% ../nbs/03_train.ipynb #06c6eeb0
 def collate_views(batch:list,                # (first view, second view) items
                   pad_id:int,                # id filling the positions after a window's end
-                  view_share:tuple|None=None # cut each view to a random share in [low, high] of its own length; None = no cut
+                  split_share:tuple|None=None # split each pair at a random share in [low, high]: first view before, second after; None = whole views
                  )->dict:
     "One padded batch of 2B windows: the first views in rows 0..B-1, the second views in rows B..2B-1."
-    views = [first for first, _ in batch] + [second for _, second in batch]
-    if view_share is not None:
-        shares = torch.empty(len(views)).uniform_(*view_share).tolist()
-        views = [dict(v, input_ids=random_crop(v['input_ids'], max(1, round(share * len(v['input_ids'])))))
-                 for v, share in zip(views, shares)]
-    return collate_windows(views, pad_id)
+    if split_share is not None:
+        shares = torch.empty(len(batch)).uniform_(*split_share).tolist()
+        batch = [(dict(first, input_ids=split_part(first['input_ids'], share, after=False)),
+                  dict(second, input_ids=split_part(second['input_ids'], share, after=True)))
+                 for (first, second), share in zip(batch, shares)]
+    return collate_windows([first for first, _ in batch] + [second for _, second in batch], pad_id)
 
 # %% ../nbs/03_train.ipynb #2e6aba52
 def window_index(dataset)->tuple:
@@ -610,7 +614,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         progress:bool=True,            # progress bars and one line per epoch
         objective:str='mlm',           # mlm | contrastive | mlm+contrastive
         temperature:float=0.1,         # NT-Xent temperature of the contrastive objective
-        view_share:tuple=(0.25, 0.75)  # contrastive training views are cut to a random share in this range of their window
+        split_share:tuple=(0.25, 0.75) # contrastive training pairs: the window split at a random share in this range, one view each side
        )->Learner:
     "Train with `objective`; return the Learner (`history`, `best_checkpoint`, `last_checkpoint`)."
     objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
@@ -630,7 +634,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size)
         if views is None: return DataLoader(ds, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=model.cfg.pad_id))
         return DataLoader(views(ds), batch_sampler=sampler, collate_fn=partial(collate_views, pad_id=model.cfg.pad_id,
-                                                                               view_share=view_share if shuffle else None))
+                                                                               split_share=split_share if shuffle else None))
     train_dl = loader(train_ds, True, TwoViews if contrastive else None)
     valid_dl = (loader(valid_ds, False, Halves, windows_per_song=1) if contrastive else loader(valid_ds, False)) if valid_ds is not None else None
     opt = make_optimizer(raw_model, lr, weight_decay)
