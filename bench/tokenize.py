@@ -1,6 +1,7 @@
 """Files per second of building the `MIDIDatasetPresaved` token cache against a plain single-process miditok loop.
 
-Same files, same BPE tokenizer. Wall times are medians of interleaved, unwatched runs of each side; then one watched
+Same files, same BPE tokenizer. A second peer is the same loop with its heap frozen (`gc.freeze()`, as the build's
+workers do), which shows how the work itself scales over the workers. Wall times are medians of interleaved, unwatched runs of each side; then one watched
 run of each reports peak memory and CPU seconds of every process involved (the workers are watched through /proc,
 Linux only), so that a run on a busy machine still shows how much work each side did. Also times a construction that
 hits the cache. Targets: the cache build at least 1.8x the plain loop with 2
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 # This file's name shadows the standard library's `tokenize` (which `inspect`, and so torch, import): drop its folder.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
-import argparse, os, resource, statistics, tempfile, threading, time
+import argparse, gc, os, resource, statistics, tempfile, threading, time
 from midi_embeddings.dataset import MIDIDatasetPresaved
 from midi_embeddings.tokenize import load_or_train_tokenizer, write_toy_corpus
 
@@ -100,6 +101,12 @@ def plain_loop(tokenizer, files):
         try: tokenizer.encode(Path(path))
         except Exception: pass
 
+def frozen_plain_loop(tokenizer, files):
+    "`plain_loop` with this process's heap frozen (`gc.freeze()`), as the cache build's workers freeze theirs."
+    gc.freeze()
+    try: plain_loop(tokenizer, files)
+    finally: gc.unfreeze()
+
 def timed(fn, repeats:int)->list:
     "Wall seconds of `repeats` unwatched calls of `fn` (the memory monitor takes CPU that a 2-core build would miss)."
     times = []
@@ -120,11 +127,12 @@ def main():
         build_dataset = lambda cache: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len, cache_dir=workdir / cache,
                                                           workers=args.workers)
         build_fresh = lambda: build_dataset(f'cache{next(fresh_caches)}')
-        plain_times, build_times = [], []
-        for _ in range(args.repeats):  # interleaved, so that a change in the machine's load hits both sides alike
+        plain_times, frozen_times, build_times = [], [], []
+        for _ in range(args.repeats):  # interleaved, so that a change in the machine's load hits every side alike
             plain_times += timed(lambda: plain_loop(tokenizer, files), 1)
+            frozen_times += timed(lambda: frozen_plain_loop(tokenizer, files), 1)
             build_times += timed(build_fresh, 1)
-        plain, build = statistics.median(plain_times), statistics.median(build_times)
+        plain, frozen, build = (statistics.median(times) for times in (plain_times, frozen_times, build_times))
         hit = statistics.median(timed(lambda: build_dataset('cache0'), args.repeats))
         _, plain_cpu, plain_memory, _ = measure(lambda: plain_loop(tokenizer, files))
         _, build_cpu, build_memory, dataset = measure(build_fresh)
@@ -132,12 +140,16 @@ def main():
         n, load = len(files), os.getloadavg()[0]
         print(f'files: {n} ({dataset.n_songs} kept, {len(dataset.skipped)} skipped), {int(dataset.song_lengths.sum()):,} ids, '
               f'{len(dataset)} windows of <= {args.max_seq_len}; {os.cpu_count()} CPUs, load average {load:.1f}')
-        print(f'wall seconds, median of {args.repeats} interleaved runs (each run: {", ".join(f"{t:.2f}" for t in plain_times)} '
-              f'against {", ".join(f"{t:.2f}" for t in build_times)})')
+        runs = lambda times: ", ".join(f"{t:.2f}" for t in times)
+        print(f'wall seconds, median of {args.repeats} interleaved runs (plain {runs(plain_times)}; frozen {runs(frozen_times)}; '
+              f'build {runs(build_times)})')
         print(f'plain miditok loop (1 process):     {plain:7.2f} s {n / plain:7.1f} files/s')
+        print(f'the same loop, heap frozen:         {frozen:7.2f} s {n / frozen:7.1f} files/s'
+              f' (gc.freeze(), as the build\'s workers do: the cost of the garbage collector walking this process\'s heap)')
         print(f'cache build ({args.workers} workers):          {build:7.2f} s {n / build:7.1f} files/s'
               f' -> {plain / build:.2f}x the plain loop (target >= 1.8x; its worker server was started by the '
               f'tokenizer training, as in script.py)')
+        print(f'  against the frozen loop:                  {frozen / build:.2f}x (the scaling over 2 workers alone)')
         print(f'cache hit:                          {hit:7.3f} s -> {100 * hit / build:.1f}% of the build (target < 5%)')
         print(f'CPU seconds (watched run): plain loop {plain_cpu:.2f}, build {build_cpu:.2f}, {build_cpu / plain_cpu:.2f}x the work '
               f'(on {args.workers} idle cores the build would run at about {args.workers * plain_cpu / build_cpu:.2f}x)')

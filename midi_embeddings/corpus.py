@@ -12,7 +12,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
-import csv, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
+import csv, gc, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -50,6 +50,7 @@ READY = 'ready'  # a worker's first message: it started, so a later death is its
 # %% ../nbs/01a_corpus.ipynb #4fe3c913
 def _worker_loop(fn, conn):
     "Say `READY`, then run `fn` on each task that arrives on `conn`; send back `(index, result, error)`."
+    gc.freeze()  # the inherited heap: never collected, so the collector should not walk it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn.send(READY)
     while (task := conn.recv()) is not None:
