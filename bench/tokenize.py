@@ -1,11 +1,11 @@
 """Files per second of building the `MIDIDatasetPresaved` token cache against a plain single-process miditok loop.
 
 Same files, same BPE tokenizer. A second peer is the same loop with its heap frozen (`gc.freeze()`, as the build's
-workers do), which shows how the work itself scales over the workers. Wall times are medians of interleaved, unwatched runs of each side; then one watched
-run of each reports peak memory and CPU seconds of every process involved (the workers are watched through /proc,
-Linux only), so that a run on a busy machine still shows how much work each side did. Also times a construction that
-hits the cache. Targets: the cache build at least 1.8x the plain loop with 2
-workers; a cache hit under 5% of the first build.
+workers do), which shows how the work itself scales over the workers. Wall times are medians of interleaved,
+unwatched runs of each side; then one watched run of each reports peak memory and CPU seconds of every process
+involved (the workers are watched through /proc, Linux only), so that a run on a busy machine still shows how much
+work each side did. Also times a construction that hits the cache. Targets: the cache build at least 1.8x the plain
+loop with 2 workers; a cache hit under 5% of the first build.
 
     python bench/tokenize.py                      # music21 composers corpus, 200 songs, 2 workers
     python bench/tokenize.py --toy 300            # 300 toy songs built in code (no music21 corpus needed)
