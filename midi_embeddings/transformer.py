@@ -101,11 +101,15 @@ class MIDITransformerEncoder(nn.Module):
         self.ln_f = nn.LayerNorm(cfg.embed_dim)
         self.head = nn.Linear(cfg.embed_dim, cfg.vocab_size, bias=False)
         self.head.weight = self.wte.weight
-        self.projection = nn.Sequential(nn.Linear(cfg.embed_dim, cfg.embed_dim), nn.GELU(),
-                                        nn.Linear(cfg.embed_dim, cfg.proj_dim)) if cfg.proj_dim else None
         self.apply(self._init_weights)
         for name, param in self.named_parameters():
             if name.endswith('proj.weight'): nn.init.normal_(param, std=0.02 / math.sqrt(2 * cfg.num_layers))
+        self.projection = self._projection_head(cfg) if cfg.proj_dim else None  # built last: the encoder's draws stay the same
+
+    def _projection_head(self, cfg:EncoderConfig)->nn.Module:
+        "The contrastive head: Linear, GELU, Linear down to `proj_dim`."
+        head = nn.Sequential(nn.Linear(cfg.embed_dim, cfg.embed_dim), nn.GELU(), nn.Linear(cfg.embed_dim, cfg.proj_dim))
+        return head.apply(self._init_weights)
 
     def _init_weights(self, module):
         "All initialisation in one place: N(0, 0.02) weights, zero biases, unit norms."
