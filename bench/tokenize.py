@@ -1,7 +1,9 @@
 """Files per second of building the `MIDIDatasetPresaved` token cache against a plain single-process miditok loop.
 
 Same files, same BPE tokenizer. A second peer is the same loop with its heap frozen (`gc.freeze()`, as the build's
-workers do), which shows how the work itself scales over the workers. Wall times are medians of interleaved,
+workers do), which shows how the work itself scales over the workers. A third peer runs that frozen loop in as many
+forked processes as the build has workers, each on its share of the files, sharing nothing: what the machine gives
+that many processes, the ceiling of any build with that many workers. Wall times are medians of interleaved,
 unwatched runs of each side; then one watched run of each reports peak memory and CPU seconds of every process
 involved (the workers are watched through /proc, Linux only), so that a run on a busy machine still shows how much
 work each side did. Also times a construction that hits the cache. Targets: the cache build at least 1.8x the plain
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 # This file's name shadows the standard library's `tokenize` (which `inspect`, and so torch, import): drop its folder.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
-import argparse, gc, os, resource, statistics, tempfile, threading, time
+import argparse, gc, multiprocessing, os, resource, statistics, tempfile, threading, time
 from midi_embeddings.dataset import MIDIDatasetPresaved
 from midi_embeddings.tokenize import load_or_train_tokenizer, write_toy_corpus
 
@@ -107,6 +109,14 @@ def frozen_plain_loop(tokenizer, files):
     try: plain_loop(tokenizer, files)
     finally: gc.unfreeze()
 
+def split_loops(tokenizer, files, processes:int):
+    "`frozen_plain_loop` over 1/`processes` of `files` in each of `processes` forked processes at once, sharing nothing."
+    context = multiprocessing.get_context('fork')
+    shares = [files[start::processes] for start in range(processes)]
+    children = [context.Process(target=frozen_plain_loop, args=(tokenizer, share)) for share in shares]
+    for child in children: child.start()
+    for child in children: child.join()
+
 def timed(fn, repeats:int)->list:
     "Wall seconds of `repeats` unwatched calls of `fn` (the memory monitor takes CPU that a 2-core build would miss)."
     times = []
@@ -127,12 +137,13 @@ def main():
         build_dataset = lambda cache: MIDIDatasetPresaved(files, tokenizer, args.max_seq_len, cache_dir=workdir / cache,
                                                           workers=args.workers)
         build_fresh = lambda: build_dataset(f'cache{next(fresh_caches)}')
-        plain_times, frozen_times, build_times = [], [], []
+        plain_times, frozen_times, split_times, build_times = [], [], [], []
         for _ in range(args.repeats):  # interleaved, so that a change in the machine's load hits every side alike
             plain_times += timed(lambda: plain_loop(tokenizer, files), 1)
             frozen_times += timed(lambda: frozen_plain_loop(tokenizer, files), 1)
+            split_times += timed(lambda: split_loops(tokenizer, files, args.workers), 1)
             build_times += timed(build_fresh, 1)
-        plain, frozen, build = (statistics.median(times) for times in (plain_times, frozen_times, build_times))
+        plain, frozen, split, build = (statistics.median(times) for times in (plain_times, frozen_times, split_times, build_times))
         hit = statistics.median(timed(lambda: build_dataset('cache0'), args.repeats))
         _, plain_cpu, plain_memory, _ = measure(lambda: plain_loop(tokenizer, files))
         _, build_cpu, build_memory, dataset = measure(build_fresh)
@@ -142,14 +153,17 @@ def main():
               f'{len(dataset)} windows of <= {args.max_seq_len}; {os.cpu_count()} CPUs, load average {load:.1f}')
         runs = lambda times: ", ".join(f"{t:.2f}" for t in times)
         print(f'wall seconds, median of {args.repeats} interleaved runs (plain {runs(plain_times)}; frozen {runs(frozen_times)}; '
-              f'build {runs(build_times)})')
+              f'split {runs(split_times)}; build {runs(build_times)})')
         print(f'plain miditok loop (1 process):     {plain:7.2f} s {n / plain:7.1f} files/s')
         print(f'the same loop, heap frozen:         {frozen:7.2f} s {n / frozen:7.1f} files/s'
               f' (gc.freeze(), as the build\'s workers do: the cost of the garbage collector walking this process\'s heap)')
         print(f'cache build ({args.workers} workers):          {build:7.2f} s {n / build:7.1f} files/s'
               f' -> {plain / build:.2f}x the plain loop (target >= 1.8x; its worker server was started by the '
               f'tokenizer training, as in script.py)')
-        print(f'  against the frozen loop:                  {frozen / build:.2f}x (the scaling over 2 workers alone)')
+        print(f'  against the frozen loop:                  {frozen / build:.2f}x (the scaling over {args.workers} workers alone)')
+        print(f'{args.workers} frozen loops at once, 1/{args.workers} each:  {split:7.2f} s {n / split:7.1f} files/s'
+              f' -> {frozen / split:.2f}x the frozen loop: what this machine gives {args.workers} processes that share nothing'
+              f' (the ceiling of any {args.workers}-worker build); the build reaches {split / build:.0%} of it')
         print(f'cache hit:                          {hit:7.3f} s -> {100 * hit / build:.1f}% of the build (target < 5%)')
         print(f'CPU seconds (watched run): plain loop {plain_cpu:.2f}, build {build_cpu:.2f}, {build_cpu / plain_cpu:.2f}x the work '
               f'(on {args.workers} idle cores the build would run at about {args.workers * plain_cpu / build_cpu:.2f}x)')
