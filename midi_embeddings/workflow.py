@@ -7,7 +7,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'MIDI_SUFFIXES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config',
            'ConfigError', 'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets',
-           'make_model', 'check_splits', 'embedding_snapshots', 'test_loss', 'quality_report', 'train']
+           'make_model', 'start_from_checkpoint', 'check_splits', 'embedding_snapshots', 'test_loss', 'quality_report',
+           'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -18,11 +19,11 @@ from omegaconf.errors import OmegaConfBaseException
 import json, os
 from datetime import datetime
 import torch
-from .tokenize import load_or_train_tokenizer, TOKENIZER_KINDS
+from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, write_atomically, Song
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
-from .train import fit, load_checkpoint, set_seed, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
+from .train import fit, find_checkpoint, load_checkpoint, set_seed, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
@@ -34,6 +35,7 @@ class TrainConfig:
     batch_size:int=MISSING; epochs:int=MISSING; learning_rate:float=MISSING; weight_decay:float=MISSING
     dropout:float=MISSING; model_name:str=MISSING; objective:str=MISSING; mask_prob:float=MISSING
     warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
+    init_from:Optional[str]=MISSING
 
 @dataclass
 class DatasetConfig:
@@ -85,6 +87,8 @@ def _range_rules(cfg):
         ('train.projection_dim', t.projection_dim, t.projection_dim >= 0, 'an integer >= 0 (0: no projection head)'),
         ('train.warmup_pct', t.warmup_pct, 0 <= t.warmup_pct < 1, 'a number in [0, 1)'),
         ('train.grad_clip', t.grad_clip, t.grad_clip >= 0, 'a number >= 0 (0 disables clipping)'),
+        ('train.init_from', t.init_from, t.init_from is None or find_checkpoint(Path(t.init_from).expanduser()) is not None,
+         'null or a checkpoint directory (model.safetensors, config.json, tokenizer.json) or a run directory holding one'),
         ('dataset.limit', d.limit, d.limit is None or d.limit >= 4, 'null or an integer >= 4'),
         ('dataset.tokenizer', d.tokenizer, d.tokenizer in TOKENIZER_KINDS, ' | '.join(TOKENIZER_KINDS)),
         ('dataset.vocab_size', d.vocab_size, d.vocab_size >= 1, 'a positive integer'),
@@ -177,6 +181,28 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 pad_id=tokenizer.pad_token_id,
                                                 proj_dim=t.projection_dim if 'contrastive' in t.objective else 0))
 
+# %% ../nbs/05a_workflow.ipynb #7e4ba1e1
+def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped like the checkpoint's model
+                          checkpoint,                   # a checkpoint directory, or a model directory holding `best/`
+                          tokenizer                     # the tokenizer the training will use
+                         )->MIDITransformerEncoder:
+    "`model` with the weights of `checkpoint` (a projection head it lacks stays as built); `ConfigError` if they do not fit."
+    folder = find_checkpoint(Path(checkpoint).expanduser())
+    if folder is None: raise ConfigError(f'train.init_from={checkpoint}: no checkpoint there')
+    source, source_tokenizer = load_checkpoint(folder)
+    if tokenizer_identity(source_tokenizer) != tokenizer_identity(tokenizer):
+        raise ConfigError(f'train.init_from={checkpoint}: the checkpoint was trained with another tokenizer; '
+                          f'use dataset.tokenizer_path={folder / "tokenizer.json"}')
+    shape = lambda cfg: {key: getattr(cfg, key) for key in ('vocab_size', 'max_seq_len', 'embed_dim', 'nhead', 'num_layers')}
+    theirs, ours = shape(source.cfg), shape(model.cfg)
+    if theirs != ours:
+        differing = ', '.join(f'{key}={theirs[key]} (the config says {ours[key]})' for key in ours if theirs[key] != ours[key])
+        raise ConfigError(f'train.init_from={checkpoint}: the checkpoint has {differing}; set train.* to its shape')
+    own = model.state_dict()
+    model.load_state_dict({name: value for name, value in source.state_dict().items()
+                           if name in own and own[name].shape == value.shape}, strict=False)
+    return model
+
 # %% ../nbs/05a_workflow.ipynb #b85be32e
 def check_splits(splits:dict, cfg:DictConfig):
     "Raise `ConfigError` if the corpus left a split empty."
@@ -237,6 +263,9 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
     announce('model')
     model = make_model(cfg, tokenizer)
+    if cfg.train.init_from:
+        model = start_from_checkpoint(model, cfg.train.init_from, tokenizer)
+        print(f'weights from {cfg.train.init_from}')
     print(f'{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, {model.cfg}')
     announce('training')
     viz = datasets['visualization']
