@@ -88,7 +88,7 @@ def _range_rules(cfg):
         ('train.warmup_pct', t.warmup_pct, 0 <= t.warmup_pct < 1, 'a number in [0, 1)'),
         ('train.grad_clip', t.grad_clip, t.grad_clip >= 0, 'a number >= 0 (0 disables clipping)'),
         ('train.init_from', t.init_from, t.init_from is None or find_checkpoint(Path(t.init_from).expanduser()) is not None,
-         'null or a checkpoint directory (model.safetensors, config.json, tokenizer.json) or a run directory holding one'),
+         'null or a checkpoint: a directory of model.safetensors, config.json and tokenizer.json, or the model directory of a run (outputs/DATE/TIME/embed_model)'),
         ('dataset.limit', d.limit, d.limit is None or d.limit >= 4, 'null or an integer >= 4'),
         ('dataset.tokenizer', d.tokenizer, d.tokenizer in TOKENIZER_KINDS, ' | '.join(TOKENIZER_KINDS)),
         ('dataset.vocab_size', d.vocab_size, d.vocab_size >= 1, 'a positive integer'),
