@@ -7,8 +7,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'MIDI_SUFFIXES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config',
            'ConfigError', 'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets',
-           'make_model', 'start_from_checkpoint', 'check_splits', 'embedding_snapshots', 'test_loss', 'quality_report',
-           'train']
+           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_splits', 'embedding_snapshots', 'test_loss',
+           'quality_report', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -183,17 +183,25 @@ def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
                                                 proj_dim=t.projection_dim if 'contrastive' in t.objective else 0))
 
 # %% ../nbs/05a_workflow.ipynb #7e4ba1e1
-def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped like the checkpoint's model
-                          checkpoint,                   # a checkpoint directory, or a model directory holding `best/`
-                          tokenizer                     # the tokenizer the training will use
-                         )->MIDITransformerEncoder:
-    "`model` with the weights of `checkpoint` (a projection head it lacks stays as built); `ConfigError` if they do not fit."
+def checkpoint_for(checkpoint, # a checkpoint directory, or a model directory holding `best/`
+                   tokenizer   # the tokenizer the training will use
+                  )->MIDITransformerEncoder:
+    "The model saved in `checkpoint`; `ConfigError` if there is none or it was trained with another tokenizer."
     folder = find_checkpoint(Path(checkpoint).expanduser())
     if folder is None: raise ConfigError(f'train.init_from={checkpoint}: no checkpoint there')
     source, source_tokenizer = load_checkpoint(folder)
     if tokenizer_identity(source_tokenizer) != tokenizer_identity(tokenizer):
         raise ConfigError(f'train.init_from={checkpoint}: the checkpoint was trained with another tokenizer; '
                           f'use dataset.tokenizer_path={folder / "tokenizer.json"}')
+    return source
+
+# %% ../nbs/05a_workflow.ipynb #fb30fb60
+def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped like the checkpoint's model
+                          checkpoint,                   # a checkpoint directory, or a model directory holding `best/`
+                          tokenizer                     # the tokenizer the training will use
+                         )->MIDITransformerEncoder:
+    "`model` with the weights of `checkpoint` (a projection head it lacks stays as built); `ConfigError` if they do not fit."
+    source = checkpoint_for(checkpoint, tokenizer)
     shape = lambda cfg: {key: getattr(cfg, key) for key in ('vocab_size', 'max_seq_len', 'embed_dim', 'nhead', 'num_layers')}
     theirs, ours = shape(source.cfg), shape(model.cfg)
     if theirs != ours:
@@ -259,6 +267,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
                                         cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
                                         timeout=cfg.dataset.timeout)
+    if cfg.train.init_from: checkpoint_for(cfg.train.init_from, tokenizer)  # a wrong tokenizer is said before the datasets are built
     announce('datasets')
     datasets = make_datasets(splits, tokenizer, cfg)
     print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
