@@ -195,13 +195,9 @@ def checkpoint_for(checkpoint, # a checkpoint directory, or a model directory ho
                           f'use dataset.tokenizer_path={folder / "tokenizer.json"}')
     return source
 
-# %% ../nbs/05a_workflow.ipynb #fb30fb60
-def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped like the checkpoint's model
-                          checkpoint,                   # a checkpoint directory, or a model directory holding `best/`
-                          tokenizer                     # the tokenizer the training will use
-                         )->MIDITransformerEncoder:
-    "`model` with the weights of `checkpoint` (a projection head it lacks stays as built); `ConfigError` if they do not fit."
-    source = checkpoint_for(checkpoint, tokenizer)
+# %% ../nbs/05a_workflow.ipynb #ac10ebfb
+def _copy_weights(model:MIDITransformerEncoder, source:MIDITransformerEncoder, checkpoint)->MIDITransformerEncoder:
+    "`model` with `source`'s weights where the shapes agree; `ConfigError` naming `checkpoint` if the two models differ in shape."
     shape = lambda cfg: {key: getattr(cfg, key) for key in ('vocab_size', 'max_seq_len', 'embed_dim', 'nhead', 'num_layers')}
     theirs, ours = shape(source.cfg), shape(model.cfg)
     if theirs != ours:
@@ -211,6 +207,14 @@ def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped 
     model.load_state_dict({name: value for name, value in source.state_dict().items()
                            if name in own and own[name].shape == value.shape}, strict=False)
     return model
+
+# %% ../nbs/05a_workflow.ipynb #fb30fb60
+def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped like the checkpoint's model
+                          checkpoint,                   # a checkpoint directory, or a model directory holding `best/`
+                          tokenizer                     # the tokenizer the training will use
+                         )->MIDITransformerEncoder:
+    "`model` with the weights of `checkpoint` (a projection head it lacks stays as built); `ConfigError` if they do not fit."
+    return _copy_weights(model, checkpoint_for(checkpoint, tokenizer), checkpoint)
 
 # %% ../nbs/05a_workflow.ipynb #b85be32e
 def check_splits(splits:dict, cfg:DictConfig):
@@ -267,14 +271,14 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
                                         cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
                                         timeout=cfg.dataset.timeout)
-    if cfg.train.init_from: checkpoint_for(cfg.train.init_from, tokenizer)  # a wrong tokenizer is said before the datasets are built
+    initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from else None  # a wrong tokenizer is said before the datasets
     announce('datasets')
     datasets = make_datasets(splits, tokenizer, cfg)
     print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
     announce('model')
     model = make_model(cfg, tokenizer)
-    if cfg.train.init_from:
-        model = start_from_checkpoint(model, cfg.train.init_from, tokenizer)
+    if initial is not None:
+        model = _copy_weights(model, initial, cfg.train.init_from)
         print(f'weights from {cfg.train.init_from}')
     print(f'{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, {model.cfg}')
     announce('training')
