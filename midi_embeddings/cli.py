@@ -14,7 +14,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from .corpus import midi_files
-from .embed import MIDIEmbedder, load_collection, save_collection, search
+from .embed import MIDIEmbedder, collection_index, load_collection, save_collection, search
 from .train import find_checkpoint
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
 
@@ -62,7 +62,8 @@ def similar_command(args:argparse.Namespace):
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')
     query, own_path = embedder.embed([args.query])[0], str(args.query.resolve())
-    found, similarities = search(query, collection['embeddings'], args.k + 1, args.index)
+    index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
+    found, similarities = search(query, collection['embeddings'], args.k + 1, index)
     neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if collection['paths'][i] != own_path]
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
 
@@ -118,7 +119,7 @@ def _parser()->argparse.ArgumentParser:
     similar.add_argument('query', type=Path, metavar='QUERY', help='a MIDI file')
     similar.add_argument('--k', type=int, default=10, help='songs to print (default: 10)')
     similar.add_argument('--collection', type=Path, help='collection file to search, with MODEL_DIR')
-    similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: a faiss flat index')
+    similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
     similar.add_argument('--device', help=device_help)
     similar.set_defaults(run=similar_command)
     commands.add_parser('train', help='train a model; Hydra options and overrides as for `python script.py`', add_help=False)
