@@ -1,9 +1,11 @@
 """Songs per second of `midi-embeddings embed`'s code path against a plain one-song-at-a-time loop, and its peak memory at N and 10N songs.
 
-`midi-embeddings embed` calls `MIDIEmbedder.embed_files`: files are read and tokenized in worker processes, and the
-model embeds them `chunk_size` songs at a time, windows batched across songs. The peer, measured in the same run on
-the same files with the same model, reads, tokenizes and embeds one song at a time in one process, and its time is
-split between the three stages. Memory: the peak RSS of a whole `midi-embeddings embed` run, summed over its process
+`midi-embeddings embed` calls `embed_collection`: files are read and tokenized in worker processes, and the model
+embeds them `chunk_size` songs at a time, windows batched across songs, under bf16 autocast where the hardware has
+bf16 (`--precision auto`, the default) or in fp32; both are measured, with how far their rows differ. The peer,
+measured in the same run on the same files with the same model, reads, tokenizes and embeds one song at a time in
+one process in fp32, and its time is split between the three stages. Starting the worker processes (once per
+process) is timed apart and counted against ours. Memory: the peak RSS of a whole `midi-embeddings embed` run, summed over its process
 and its workers (model loading and the written file included), on N songs and on 10N (the N files copied ten times),
 each in a fresh process, in chunks of N songs; the target is a flat peak, about 1.0x. The copies keep the order of
 the N files, so every chunk of either run holds the same songs and makes the same model batches: the largest batch
@@ -21,8 +23,8 @@ import argparse, importlib.util, json, os, shutil, subprocess, tempfile, threadi
 import numpy as np
 import torch
 from midi_embeddings.cli import main as cli_main
-from midi_embeddings.corpus import music21_corpus, read_midi
-from midi_embeddings.embed import MIDIEmbedder
+from midi_embeddings.corpus import music21_corpus, read_midi, safe_map
+from midi_embeddings.embed import MIDIEmbedder, _SongReader, embed_collection
 from midi_embeddings.tokenize import encode_score, load_or_train_tokenizer
 from midi_embeddings.train import save_checkpoint, set_seed
 from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
@@ -96,8 +98,16 @@ def plain_loop(model, tokenizer, files:list, batch_size:int)->dict:
         seconds['model'] += time.perf_counter() - tokenized
     return seconds
 
-def ours(embedder:MIDIEmbedder, files:list, args)->tuple:
-    "(wall seconds, seconds in the model, songs kept) of `embed_files` as `midi-embeddings embed` calls it."
+def start_workers(embedder:MIDIEmbedder, files:list, workers:int)->float:
+    "Seconds to start `workers` worker processes and get their first answers (their server is started once per process, often earlier)."
+    start = time.perf_counter()
+    list(safe_map(_SongReader(embedder.tokenizer), files[:max(workers, 1)], workers))
+    return time.perf_counter() - start
+
+def ours(model_dir:Path, files:list, out:Path, precision:str, args)->tuple:
+    "(wall seconds, seconds in the model, collection) of `embed_collection` as `midi-embeddings embed` calls it."
+    embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, precision)
+    embedder.embed(files[:1])  # warm-up: the first forward pass allocates
     model_seconds, embed_ids = 0.0, embedder.embed_ids
     def timed_embed_ids(*a, **kw):
         nonlocal model_seconds
@@ -107,10 +117,9 @@ def ours(embedder:MIDIEmbedder, files:list, args)->tuple:
         return rows
     embedder.embed_ids = timed_embed_ids
     start = time.perf_counter()
-    _, kept, _ = embedder.embed_files(files, args.batch_size, args.workers, args.chunk_size, progress=False)
-    wall = time.perf_counter() - start
-    del embedder.embed_ids
-    return wall, model_seconds, len(kept)
+    collection = embed_collection(embedder, files, out, batch_size=args.batch_size, workers=args.workers,
+                                  chunk_size=args.chunk_size, progress=False)
+    return time.perf_counter() - start, model_seconds, collection
 
 def memory_run(args):
     "In a fresh process: `midi-embeddings embed MODEL FOLDER`; print the summed peak RSS of its processes."
@@ -141,20 +150,29 @@ def main():
         workdir = Path(tmp)
         corpus = [song.path for song in music21_corpus(args.source, limit=max(args.limit, args.memory_n))]
         model_dir = args.model or make_model(corpus, workdir)
-        embedder = MIDIEmbedder.from_pretrained(model_dir, args.device)
+        embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, 'fp32')
         files = corpus[:args.limit]
         embedder.embed(files[:1])  # warm-up: the first forward pass allocates
+        startup = start_workers(embedder, files, args.workers)
         plain = plain_loop(embedder.model, embedder.tokenizer, files, args.batch_size)
-        wall, model_seconds, n_kept = ours(embedder, files, args)
         plain_wall = sum(plain.values())
-        cfg = embedder.model.cfg
+        runs = {precision: ours(model_dir, files, workdir / f'{precision}.npz', precision, args) for precision in ('fp32', 'auto')}
+        n_kept = len(runs['fp32'][2]['paths'])
+        cfg, bf16 = embedder.model.cfg, MIDIEmbedder(embedder.model, embedder.tokenizer, precision='auto').bf16
         print(f'{len(files)} {args.source} files ({n_kept} embedded); model {cfg.embed_dim} dim, {cfg.num_layers} layers, '
               f'window {cfg.max_seq_len}, {embedder.model.n_params() / 1e6:.1f}M parameters; {args.device}, '
               f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}')
-        print(f'plain loop (1 process, one song at a time): {plain_wall:6.1f} s = read {plain["read"]:.2f} + tokenize '
+        print(f'plain loop (1 process, one song at a time, fp32): {plain_wall:6.1f} s = read {plain["read"]:.2f} + tokenize '
               f'{plain["tokenize"]:.2f} + model {plain["model"]:.2f} -> {n_kept / plain_wall:6.2f} songs/s')
-        print(f'midi-embeddings embed ({args.workers} workers):          {wall:6.1f} s = model {model_seconds:.2f} + waiting for '
-              f'workers {wall - model_seconds:.2f} -> {n_kept / wall:6.2f} songs/s, {plain_wall / wall:.2f}x the plain loop')
+        print(f'starting {args.workers} workers: {startup:.2f} s (counted in the ratios below; the worker server, started once per '
+              'process, started earlier in this one)')
+        for precision, (wall, model_seconds, _) in runs.items():
+            name = f"{precision}{' = bf16 here' if precision == 'auto' and bf16 else ' = fp32 here' if precision == 'auto' else ''}"
+            print(f'midi-embeddings embed --precision {name} ({args.workers} workers): {wall:6.1f} s = model {model_seconds:.2f} + '
+                  f'waiting for workers {wall - model_seconds:.2f} -> {n_kept / (wall + startup):6.2f} songs/s with the start, '
+                  f'{plain_wall / (wall + startup):.2f}x the plain loop')
+        cosines = (runs['fp32'][2]['embeddings'] * runs['auto'][2]['embeddings']).sum(1)
+        print(f'rows of auto against fp32: cosine min {cosines.min():.6f}, mean {cosines.mean():.6f}')
         n = args.memory_n
         small = peak_memory(args, model_dir, copies(corpus[:n], workdir / 'n', 1))
         large = peak_memory(args, model_dir, copies(corpus[:n], workdir / '10n', 10))

@@ -14,7 +14,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from .corpus import midi_files
-from .embed import MIDIEmbedder, collection_index, load_collection, save_collection, search
+from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, search
 from .train import find_checkpoint
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
 
@@ -30,14 +30,25 @@ def _input_files(inputs:list # MIDI files and folders (searched recursively)
     return list(files)
 
 # %% ../nbs/07a_cli.ipynb #50c66dcd
+def _interrupted_embedding(out:Path, n_files:int)->str:
+    "What `embed` says when Ctrl-C stops it: how much is saved, and how to go on."
+    if not out.exists(): return 'interrupted before any song was embedded'
+    saved = load_collection(out)
+    return (f"interrupted: {len(saved['paths']) + len(saved['skipped'])} of {n_files} files done and saved in {out}; "
+            'the same command with --resume embeds the rest')
+
 def embed_command(args:argparse.Namespace):
-    "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file; skipped files on stderr."
-    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device)
-    files = _input_files(args.inputs)
-    embeddings, kept, skipped = embedder.embed_files(files, args.batch_size, args.workers, args.chunk_size)
-    if not kept: raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
-    out = save_collection(args.out or args.model_dir / COLLECTION_NAME, embeddings, kept, skipped, args.model_dir)
-    print(f'{len(kept)} songs embedded, {len(skipped)} skipped: {out}', file=sys.stderr)
+    "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
+    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision)
+    files, out = _input_files(args.inputs), args.out or args.model_dir / COLLECTION_NAME
+    try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size)
+    except KeyboardInterrupt:
+        print(f'\n{_interrupted_embedding(out, len(files))}', file=sys.stderr)
+        sys.exit(130)
+    if not collection['paths']:
+        out.unlink()
+        raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
+    print(f"{len(collection['paths'])} songs embedded, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #32f8d94a
 def _collection_and_model(target:Path,          # a collection file or a model directory
@@ -57,7 +68,7 @@ def similar_command(args:argparse.Namespace):
     "`midi-embeddings similar`: the `k` songs of a collection most similar to the query file, with cosine similarity."
     collection_path, model_dir = _collection_and_model(args.target, args.collection)
     collection = load_collection(collection_path)
-    embedder = MIDIEmbedder.from_pretrained(model_dir or collection['model_dir'], args.device)
+    embedder = MIDIEmbedder.from_pretrained(model_dir or collection['model_dir'], args.device, args.precision)
     if collection['embeddings'].shape[1] != embedder.dim:
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')
@@ -105,14 +116,18 @@ def _parser()->argparse.ArgumentParser:
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
+    precision_help = 'auto: bf16 autocast where the hardware has bf16 (CUDA, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
     embed = commands.add_parser('embed', help='embed MIDI files into a collection file (.npz)')
     embed.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     embed.add_argument('inputs', type=Path, nargs='+', metavar='INPUT', help='MIDI files or folders (searched recursively)')
     embed.add_argument('--out', type=Path, help=f'collection file to write (default: MODEL_DIR/{COLLECTION_NAME})')
     embed.add_argument('--batch-size', type=int, default=16, help='windows per forward pass (default: 16)')
     embed.add_argument('--device', help=device_help)
+    embed.add_argument('--precision', choices=('auto', 'bf16', 'fp32'), default='auto', help=precision_help)
     embed.add_argument('--workers', type=int, help='processes reading MIDI files (default: one per CPU; 0: none)')
     embed.add_argument('--chunk-size', type=int, default=256, help='songs embedded together; memory holds one chunk (default: 256)')
+    embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
+    embed.add_argument('--save-every', type=float, default=300, help='seconds between saves of the collection as it grows (default: 300)')
     embed.set_defaults(run=embed_command)
     similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
@@ -121,6 +136,7 @@ def _parser()->argparse.ArgumentParser:
     similar.add_argument('--collection', type=Path, help='collection file to search, with MODEL_DIR')
     similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
     similar.add_argument('--device', help=device_help)
+    similar.add_argument('--precision', choices=('auto', 'bf16', 'fp32'), default='auto', help=precision_help)
     similar.set_defaults(run=similar_command)
     commands.add_parser('train', help='train a model; Hydra options and overrides as for `python script.py`', add_help=False)
     return parser

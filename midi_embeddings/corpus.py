@@ -75,7 +75,8 @@ def _worker_context(fn)->multiprocessing.context.BaseContext:
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
     context = multiprocessing.get_context('forkserver')
     module = getattr(fn.func if isinstance(fn, partial) else fn, '__module__', None)
-    preload = ['__main__', 'midi_embeddings.dataset'] + ([module] if module not in (None, '__main__', 'builtins') else [])
+    imported = sorted(name for name in sys.modules if name.startswith('midi_embeddings.'))
+    preload = ['__main__', 'midi_embeddings.dataset', *imported] + ([module] if module not in (None, '__main__', 'builtins') else [])
     context.set_forkserver_preload(preload)
     return context
 
@@ -404,11 +405,15 @@ def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of no
     return score
 
 # %% ../nbs/01a_corpus.ipynb #9fece485
-def write_atomically(path:Path, data:bytes):
+def write_atomically(path:Path, # the file to write
+                     data          # bytes, or a function that writes them to an open binary file (no copy in memory)
+                    ):
     "Write `data` to `path` through a temporary file in the same folder, so readers see all of it or nothing."
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    temporary.write_bytes(data)
+    with open(temporary, 'wb') as file:
+        if callable(data): data(file)
+        else: file.write(data)
     os.replace(temporary, path)
 
 # %% ../nbs/01a_corpus.ipynb #aa1dd1d3
