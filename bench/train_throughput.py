@@ -14,7 +14,6 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: 
 import argparse, statistics, time
 from contextlib import nullcontext
 import torch
-import torch.nn.functional as F
 from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder
 
 def parse_args():

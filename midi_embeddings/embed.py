@@ -17,7 +17,7 @@ from fastcore.basics import chunked
 from tqdm.auto import tqdm
 from .corpus import read_midi, report_skips, safe_map, write_atomically
 from .tokenize import encode_score
-from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs, song_windows
+from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
 
 # %% ../nbs/07_embed.ipynb #58ab890a

@@ -15,7 +15,7 @@ from pathlib import Path
 import miditok
 import numpy as np
 import symusic
-from .corpus import log, read_midi, report_skips, safe_map
+from .corpus import read_midi, report_skips, safe_map
 
 # %% ../nbs/00_tokenize.ipynb #07a4641b
 TOY_SCALES = {'major': [0, 2, 4, 5, 7, 9, 11], 'minor': [0, 2, 3, 5, 7, 8, 10], 'blues': [0, 3, 5, 6, 7, 10],
