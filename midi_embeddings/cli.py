@@ -46,7 +46,6 @@ def embed_command(args:argparse.Namespace):
         print(f'\n{_interrupted_embedding(out, len(files))}', file=sys.stderr)
         sys.exit(130)
     if not collection['paths']:
-        out.unlink()
         raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
     print(f"{len(collection['paths'])} songs embedded, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
 

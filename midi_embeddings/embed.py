@@ -182,7 +182,8 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     todo = [Path(path) for path in files if str(path) not in done]
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
     rows[:len(kept)] = earlier['embeddings']
-    save = lambda: save_collection(out, rows[:len(kept)], kept, skipped, model_dir)
+    def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
+        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir)
     last_save = time.monotonic()
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
