@@ -26,7 +26,7 @@ from midi_embeddings.cli import main as cli_main
 from midi_embeddings.corpus import music21_corpus, read_midi, safe_map
 from midi_embeddings.embed import MIDIEmbedder, _SongReader, embed_collection
 from midi_embeddings.tokenize import encode_score, load_or_train_tokenizer
-from midi_embeddings.train import save_checkpoint, set_seed
+from midi_embeddings.train import save_checkpoint, set_seed, use_bf16
 from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 
 def parse_args():
@@ -158,7 +158,7 @@ def main():
         plain_wall = sum(plain.values())
         runs = {precision: ours(model_dir, files, workdir / f'{precision}.npz', precision, args) for precision in ('fp32', 'auto')}
         n_kept = len(runs['fp32'][2]['paths'])
-        cfg, bf16 = embedder.model.cfg, MIDIEmbedder(embedder.model, embedder.tokenizer, precision='auto').bf16
+        cfg, bf16 = embedder.model.cfg, use_bf16('auto', args.device)
         print(f'{len(files)} {args.source} files ({n_kept} embedded); model {cfg.embed_dim} dim, {cfg.num_layers} layers, '
               f'window {cfg.max_seq_len}, {embedder.model.n_params() / 1e6:.1f}M parameters; {args.device}, '
               f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}')

@@ -15,7 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from .corpus import midi_files
 from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, search
-from .train import find_checkpoint
+from .train import PRECISIONS, find_checkpoint
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
@@ -122,7 +122,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--out', type=Path, help=f'collection file to write (default: MODEL_DIR/{COLLECTION_NAME})')
     embed.add_argument('--batch-size', type=int, default=16, help='windows per forward pass (default: 16)')
     embed.add_argument('--device', help=device_help)
-    embed.add_argument('--precision', choices=('auto', 'bf16', 'fp32'), default='auto', help=precision_help)
+    embed.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
     embed.add_argument('--workers', type=int, help='processes reading MIDI files (default: one per CPU; 0: none)')
     embed.add_argument('--chunk-size', type=int, default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
@@ -135,7 +135,7 @@ def _parser()->argparse.ArgumentParser:
     similar.add_argument('--collection', type=Path, help='collection file to search, with MODEL_DIR')
     similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
     similar.add_argument('--device', help=device_help)
-    similar.add_argument('--precision', choices=('auto', 'bf16', 'fp32'), default='auto', help=precision_help)
+    similar.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
     similar.set_defaults(run=similar_command)
     commands.add_parser('train', help='train a model; Hydra options and overrides as for `python script.py`', add_help=False)
     return parser
