@@ -243,18 +243,29 @@ def build_index(embeddings:np.ndarray,  # [N, D] L2-normalised collection rows
     sample = np.random.default_rng(seed).choice(len(rows), min(len(rows), 64 * cells), replace=False)
     index.train(rows[np.sort(sample)])
     index.add(rows)
+    index.make_direct_map()  # rows found by number: `collection_index` checks a saved index against its collection
     index.nprobe = min(cells, probes or max(1, cells // 16))
     return index
 
 # %% ../nbs/07_embed.ipynb #83d04ba0
+def _holds_rows(index, embeddings:np.ndarray, chunk:int=65536)->bool:
+    "Whether a faiss index holds exactly `embeddings`, in order (compared `chunk` rows at a time)."
+    if (index.ntotal, index.d) != embeddings.shape: return False
+    for start in range(0, len(embeddings), chunk):
+        rows = embeddings[start:start + chunk]
+        if not np.array_equal(index.reconstruct_n(start, len(rows)), rows): return False
+    return True
+
+# %% ../nbs/07_embed.ipynb #0c6be6c6
 def collection_index(collection_path:Path,   # a collection file written by `save_collection`
                      embeddings:np.ndarray   # its rows
                     ):
     "The approximate index saved beside a collection file (`.faiss`); built and saved first if missing or stale."
     faiss, path = _faiss(), Path(collection_path).with_suffix('.faiss')
-    if path.exists() and path.stat().st_mtime >= Path(collection_path).stat().st_mtime:
-        index = faiss.read_index(str(path))
-        if (index.ntotal, index.d) == embeddings.shape: return index
+    if path.exists():
+        try: index = faiss.read_index(str(path))
+        except RuntimeError: index = None  # unreadable: built again
+        if index is not None and _holds_rows(index, embeddings): return index
     index = build_index(embeddings)
     write_atomically(path, faiss.serialize_index(index).tobytes())
     return index
