@@ -7,15 +7,18 @@ from this script.
     python bench/quality.py --objectives mlm                         # folk tunes, the settings of the README table
     python bench/quality.py --objectives contrastive mlm+contrastive --set train.epochs=30   # its contrastive rows
     python bench/quality.py --objectives mlm --overrides dataset.source=composers dataset.limit=null
+    python bench/quality.py --objectives mlm --all-tunes            # the same held-out tunes, every other folk tune to learn from
 """
 import sys
 from pathlib import Path
 # bench/tokenize.py shadows the standard library's `tokenize` (which torch imports): drop this folder from the path.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
 import argparse, json, tempfile, time
+from omegaconf import OmegaConf
+from midi_embeddings.corpus import split_songs
 from midi_embeddings.evaluate import report_table
 from midi_embeddings.train import OBJECTIVES
-from midi_embeddings.workflow import load_config, train
+from midi_embeddings.workflow import load_config, load_songs, train
 
 README_SETTINGS = ['dataset.source=folk', 'dataset.limit=3300', 'dataset.pitch_intervals=true', 'train.max_seq_len=512',
                    'train.embed_dim=256', 'train.num_layers=2', 'train.batch_size=64', 'train.epochs=15',
@@ -27,15 +30,24 @@ def parse_args():
     p.add_argument('--overrides', nargs='*', default=README_SETTINGS, help='Hydra overrides shared by every run')
     p.add_argument('--set', nargs='*', default=[], help='more Hydra overrides, applied after --overrides')
     p.add_argument('--out', type=Path, default=None, help='folder for the runs (default: a temporary folder)')
+    p.add_argument('--all-tunes', action='store_true',
+                   help="train on every song of the source but the held-out ones (those of dataset.limit's subset)")
     return p.parse_args()
 
-def run_objective(objective:str, overrides:list, out:Path)->tuple[list, float]:
+def all_tunes_splits(cfg)->dict:
+    "The splits of `cfg`'s corpus, with every other song of its source added to training; the held-out songs stay."
+    splits = split_songs(load_songs(cfg), seed=cfg.seed)
+    held_out = {str(song.path) for name in ('validation', 'test') for song in splits[name]}
+    everything = load_songs(OmegaConf.merge(cfg, {'dataset': {'limit': None}}))
+    return splits | {'train': [song for song in everything if str(song.path) not in held_out]}
+
+def run_objective(objective:str, overrides:list, out:Path, all_tunes:bool)->tuple[list, float]:
     "The report rows of one training run and its minutes."
     run_dir = out / objective.replace('+', '_')
     cfg = load_config('config', [*overrides, f'train.objective={objective}',
                                  f'dataset.tokenizer_path={out}/tokenizer.json'])
     start = time.perf_counter()
-    rows = train(cfg, run_dir)['embeddings']
+    rows = train(cfg, run_dir, all_tunes_splits(cfg) if all_tunes else None)['embeddings']
     return rows, (time.perf_counter() - start) / 60
 
 def main():
@@ -43,11 +55,11 @@ def main():
     out = args.out or Path(tempfile.mkdtemp(prefix='quality-'))
     table, minutes = [], {}
     for objective in args.objectives:
-        rows, minutes[objective] = run_objective(objective, [*args.overrides, *args.set], out)
+        rows, minutes[objective] = run_objective(objective, [*args.overrides, *args.set], out, args.all_tunes)
         by_method = {row['method']: row for row in rows}
         if not table: table += [by_method['tfidf'], by_method['untrained']]
         table.append(by_method['ours'] | dict(method=f'ours, {objective}'))
-    print(f'\n{" ".join([*args.overrides, *args.set])}\n\n{report_table(table)}')
+    print(f'\n{" ".join([*args.overrides, *args.set])}{" (all tunes)" if args.all_tunes else ""}\n\n{report_table(table)}')
     print('\ntraining + report minutes: ' + ', '.join(f'{o} {m:.1f}' for o, m in minutes.items()))
     (out / 'quality.json').write_text(json.dumps(table, indent=2))
     print(f'rows written to {out / "quality.json"}')

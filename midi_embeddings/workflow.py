@@ -255,18 +255,20 @@ def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device)->list[
     return embedding_report(fns, [read_midi(s.path) for s in held_out], labels, seed=cfg.seed)
 
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
-def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
-          run_dir:Path='outputs' # where checkpoints, reports and pages go
+def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
+          run_dir:Path='outputs',  # where checkpoints, reports and pages go
+          splits:dict|None=None    # your own splits: `Song` lists under the keys of `split_songs`; None: `cfg`'s corpus, split by `split_songs`
          )->dict:
     "Run the workflow of `cfg` into `run_dir`; return the metrics and the files written."
     cfg, run_dir = validate_config(cfg), Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg.device)
     announce('corpus and splits')
-    songs = load_songs(cfg)
-    splits = split_songs(songs, seed=cfg.seed)
+    if splits is None:
+        splits = split_songs(load_songs(cfg), seed=cfg.seed)
+        check_splits(splits, cfg)
+    elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]: raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
     print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
-    check_splits(splits, cfg)
     announce('tokenizer')
     tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
                                         cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
@@ -302,7 +304,7 @@ def train(cfg:DictConfig,       # a configuration from `load_config` or Hydra
     announce('embedding quality')
     report = quality_report(best, tokenizer, splits, cfg, device)
     announce('visualizations')
-    write_manifest(songs, run_dir / 'songs.csv')
+    write_manifest(_songs_in(splits), run_dir / 'songs.csv')
     viz_embeddings = embed_songs(best, viz, device=device, progress=False)
     files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
                  tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
@@ -316,6 +318,10 @@ def _songs_of(paths, songs):
     "The `Song` of each path, in the paths' order."
     by_path = {Path(s.path): s for s in songs}
     return [by_path[Path(path)] for path in paths]
+
+def _songs_in(splits:dict)->list:
+    "Every song of the training and held-out splits, once, by path."
+    return sorted({str(s.path): s for name in ('train', 'validation', 'test') for s in splits[name]}.values(), key=lambda s: str(s.path))
 
 def _write_json(path:Path, data)->Path:
     write_atomically(path, json.dumps(data, indent=2, default=str).encode())
