@@ -137,6 +137,14 @@ def train_command(overrides:list[str] # Hydra's command line: overrides, --confi
     hydra.main(config_path=str(CONFIG_DIR), config_name='config', version_base=None)(run_training)()
 
 # %% ../nbs/07a_cli.ipynb #26a6770b
+def _at_least(minimum:int):
+    "An argparse type: a whole number no smaller than `minimum`."
+    def whole_number(text:str)->int:
+        value = int(text)
+        if value < minimum: raise argparse.ArgumentTypeError(f'must be at least {minimum}, got {value}')
+        return value
+    return whole_number
+
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs, train a model.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,train}')
@@ -147,18 +155,18 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     embed.add_argument('inputs', type=Path, nargs='+', metavar='INPUT', help='MIDI files or folders (searched recursively)')
     embed.add_argument('--out', type=Path, help=f'collection file to write (default: MODEL_DIR/{COLLECTION_NAME})')
-    embed.add_argument('--batch-size', type=int, default=16, help='windows per forward pass (default: 16)')
+    embed.add_argument('--batch-size', type=_at_least(1), default=16, help='windows per forward pass (default: 16)')
     embed.add_argument('--device', help=device_help)
     embed.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
-    embed.add_argument('--workers', type=int, help='processes reading MIDI files (default: one per CPU; 0: none)')
-    embed.add_argument('--chunk-size', type=int, default=256, help='songs embedded together; memory holds one chunk (default: 256)')
+    embed.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
+    embed.add_argument('--chunk-size', type=_at_least(1), default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
     embed.add_argument('--save-every', type=float, default=300, help='seconds between saves of the collection as it grows (default: 300)')
     embed.set_defaults(run=embed_command)
     similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
     similar.add_argument('query', type=Path, metavar='QUERY', help='a MIDI file')
-    similar.add_argument('--k', type=int, default=10, help='songs to print (default: 10)')
+    similar.add_argument('--k', type=_at_least(1), default=10, help='songs to print (default: 10)')
     similar.add_argument('--collection', type=Path, help='collection file to search, with MODEL_DIR')
     similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
     similar.add_argument('--device', help=device_help)

@@ -188,6 +188,7 @@ def safe_map(fn,                   # picklable top-level function of one item
     "Yield `(index, result, error)` for each item as it completes; `error` is None or a one-line reason."
     items = list(items)
     workers = _usable_cpus() if workers is None else workers
+    if workers < 0: raise ValueError(f'workers={workers}: use 0 (this process) or more')
     results = _map_in_process(fn, items) if workers == 0 else _map_in_workers(fn, items, workers, timeout)
     with tqdm(total=len(items), desc=desc, disable=desc is None or not items, file=sys.stderr, leave=False) as bar:
         for answer in results:
