@@ -267,7 +267,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
     if splits is None:
         splits = split_songs(load_songs(cfg), seed=cfg.seed)
         check_splits(splits, cfg)
-    elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]: raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
+    elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]:
+        raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
     print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
     announce('tokenizer')
     tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
@@ -321,7 +322,8 @@ def _songs_of(paths, songs):
 
 def _songs_in(splits:dict)->list:
     "Every song of the training and held-out splits, once, by path."
-    return sorted({str(s.path): s for name in ('train', 'validation', 'test') for s in splits[name]}.values(), key=lambda s: str(s.path))
+    unique = {str(s.path): s for name in ('train', 'validation', 'test') for s in splits[name]}
+    return [unique[path] for path in sorted(unique)]
 
 def _write_json(path:Path, data)->Path:
     write_atomically(path, json.dumps(data, indent=2, default=str).encode())
