@@ -137,13 +137,13 @@ def train_command(overrides:list[str] # Hydra's command line: overrides, --confi
     hydra.main(config_path=str(CONFIG_DIR), config_name='config', version_base=None)(run_training)()
 
 # %% ../nbs/07a_cli.ipynb #26a6770b
-def _at_least(minimum:int):
-    "An argparse type: a whole number no smaller than `minimum`."
-    def whole_number(text:str)->int:
-        value = int(text)
-        if value < minimum: raise argparse.ArgumentTypeError(f'must be at least {minimum}, got {value}')
+def _at_least(minimum:int, kind=int):
+    "An argparse type: a number of `kind` (int or float) no smaller than `minimum`."
+    def number(text:str):
+        value = kind(text)
+        if value < minimum: raise argparse.ArgumentTypeError(f'must be at least {minimum}, got {text}')
         return value
-    return whole_number
+    return number
 
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs, train a model.')
@@ -161,7 +161,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     embed.add_argument('--chunk-size', type=_at_least(1), default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
-    embed.add_argument('--save-every', type=float, default=300, help='seconds between saves of the collection as it grows (default: 300)')
+    embed.add_argument('--save-every', type=_at_least(0, float), default=300, help='seconds between saves of the collection as it grows (default: 300)')
     embed.set_defaults(run=embed_command)
     similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
