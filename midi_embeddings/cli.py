@@ -9,7 +9,7 @@ __all__ = ['COLLECTION_NAME', 'Terminated', 'sigterm_as_interrupt', 'embed_comma
            'run_training', 'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
-import argparse, logging, shlex, signal, sys, threading
+import argparse, logging, os, shlex, signal, sys, threading
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
@@ -106,13 +106,20 @@ def similar_command(args:argparse.Namespace):
 # %% ../nbs/07a_cli.ipynb #1e7e5b39
 if not OmegaConf.has_resolver('run_name'): OmegaConf.register_new_resolver('run_name', run_name)
 
+def _program()->list[str]:
+    "What started this run: `python script.py` or `midi-embeddings train`, inside torchrun when torchrun started it."
+    program = ['python', sys.argv[0]] if sys.argv[0].endswith('.py') else sys.argv[0].split()
+    world, local = int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_WORLD_SIZE', 1))
+    if world == 1: return program
+    nodes = ['--standalone'] if world == local else [f'--nnodes={world // local}']  # several nodes: add your rendezvous options
+    return ['torchrun', *nodes, f'--nproc_per_node={local}', *(program[1:] if program[0] == 'python' else ['--no-python', *program])]
+
 def resume_command(hydra_cfg # `HydraConfig.get()` of the run
                   )->str:
     "The shell command that continues this run from its last checkpoint: its program, config and overrides, resumed."
-    program = ['python', sys.argv[0]] if sys.argv[0].endswith('.py') else sys.argv[0].split()
     config = [] if hydra_cfg.job.config_name == 'config' else [f'--config-name={hydra_cfg.job.config_name}']
     kept = [o for o in hydra_cfg.overrides.task if not o.lstrip('+~').startswith(('train.resume=', 'hydra.run.dir='))]
-    return shlex.join([*program, *config, *kept, 'train.resume=true', f'hydra.run.dir={hydra_cfg.runtime.output_dir}'])
+    return shlex.join([*_program(), *config, *kept, 'train.resume=true', f'hydra.run.dir={hydra_cfg.runtime.output_dir}'])
 
 def _interrupted(cfg, hydra_cfg)->str:
     "What a run stopped by Ctrl-C or SIGTERM says: where its last checkpoint is and how to continue, or that it has none yet."
@@ -126,7 +133,7 @@ def run_training(cfg):
         with sigterm_as_interrupt(): train(validate_config(cfg), run_dir=HydraConfig.get().runtime.output_dir)
     except ConfigError as error: sys.exit(f'config error: {error}')
     except KeyboardInterrupt as interrupt:
-        print(f'\n{_interrupted(cfg, HydraConfig.get())}', file=sys.stderr)
+        if int(os.environ.get('RANK', 0)) == 0: print(f'\n{_interrupted(cfg, HydraConfig.get())}', file=sys.stderr)  # torchrun: rank 0 speaks
         sys.exit(_exit_code(interrupt))
 
 # %% ../nbs/07a_cli.ipynb #c8b32786
