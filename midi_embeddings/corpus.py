@@ -412,10 +412,14 @@ def write_atomically(path:Path, # the file to write
     "Write `data` to `path` through a temporary file in the same folder, so readers see all of it or nothing."
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    with open(temporary, 'wb') as file:
-        if callable(data): data(file)
-        else: file.write(data)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, 'wb') as file:
+            if callable(data): data(file)
+            else: file.write(data)
+        os.replace(temporary, path)
+    except BaseException:  # a failed writer, a full disk or Ctrl-C: the old file stays, the partial one goes
+        temporary.unlink(missing_ok=True)
+        raise
 
 # %% ../nbs/01a_corpus.ipynb #aa1dd1d3
 def _parse_work(root:Path, work:str)->music21.stream.Score:
