@@ -28,6 +28,7 @@ from midi_embeddings.embed import MIDIEmbedder, _SongReader, embed_collection
 from midi_embeddings.tokenize import encode_score, load_or_train_tokenizer
 from midi_embeddings.train import save_checkpoint, set_seed, use_bf16
 from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
+from midi_embeddings.workflow import load_config
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,9 +78,11 @@ class PeakRSS:
 
 def make_model(files:list, folder:Path)->Path:
     "An untrained encoder of configs/config.yaml's shape with a BPE tokenizer learned on 50 of `files`, saved as a checkpoint."
-    tokenizer = load_or_train_tokenizer(folder / 'tokenizer.json', files[:50], vocab_size=2000, workers=2)
+    cfg = load_config()
+    tokenizer = load_or_train_tokenizer(folder / 'tokenizer.json', files[:50], vocab_size=cfg.dataset.vocab_size, workers=2)
     set_seed(0)
-    model = MIDITransformerEncoder(EncoderConfig(vocab_size=len(tokenizer), pad_id=tokenizer.pad_token_id))
+    shape = {key: cfg.train[key] for key in ('max_seq_len', 'embed_dim', 'nhead', 'num_layers')}
+    model = MIDITransformerEncoder(EncoderConfig(vocab_size=len(tokenizer), pad_id=tokenizer.pad_token_id, **shape))
     return save_checkpoint(folder / 'model', model, tokenizer)
 
 def plain_loop(model, tokenizer, files:list, batch_size:int)->dict:
