@@ -59,11 +59,14 @@ def bert(args):
     model = BertForMaskedLM(cfg)
     return model, lambda m, b: m(input_ids=b['input_ids'], attention_mask=b['attention_mask'].long(), labels=b['labels']).loss
 
-def model_flops_per_step(args, n_labelled):
-    "Training FLOPs (3x forward) our encoder needs for one batch: matmuls, attention scores, the head at labelled positions."
+def model_flops_per_step(args, n_labelled, n_rows):
+    """Training FLOPs (3x forward) our encoder computes for one batch: every block but the last at all positions; the
+    last block's keys and values at all positions, but its queries, attention, projection and MLP only at `n_rows`
+    (the labelled positions, padded to the same count in every window); the head at the labelled positions."""
     D, L, T, B = args.embed_dim, args.layers, args.seq_len, args.batch_size
-    matmul_params = L * 12 * D * D
-    forward = 2 * matmul_params * B * T + L * 4 * B * T * T * D + 2 * D * args.vocab_size * n_labelled
+    full_block = 24 * D * D * B * T + 4 * B * T * T * D
+    last_block = 4 * D * D * B * T + (20 * D * D + 4 * T * D) * n_rows
+    forward = (L - 1) * full_block + last_block + 2 * D * args.vocab_size * n_labelled
     return 3 * forward
 
 def matmul_peak(device, dtype, n=4096, reps=5):
@@ -102,7 +105,9 @@ def main():
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
         time_steps(model, loss_fn, opt, batches[:1], device, autocast)
         contenders[name] = (model, loss_fn, opt)
-    flops = model_flops_per_step(args, sum(int((b['labels'] != -100).sum()) for b in batches) / len(batches))
+    labelled = [b['labels'] != -100 for b in batches]
+    flops = model_flops_per_step(args, sum(int(m.sum()) for m in labelled) / len(batches),
+                                 sum(int(m.sum(1).max()) * args.batch_size for m in labelled) / len(batches))
     tokens = args.steps * args.batch_size * args.seq_len
     peaks, rates = [], {name: [] for name in contenders}
     for round_ in range(args.rounds):

@@ -221,14 +221,18 @@ class with_cbs:
 # %% ../nbs/03_train.ipynb #57324782
 class EncoderForTraining(nn.Module):
     "One encoder pass: `logits` and `mlm_loss` at labelled positions (None without labels), pooled `embeddings` and their `projections`."
-    def __init__(self, encoder:MIDITransformerEncoder):
+    def __init__(self, encoder:MIDITransformerEncoder,
+                 pooled:bool=True):  # compute `embeddings` and `projections`; False: only the masked-token outputs
         super().__init__()
-        self.encoder = encoder
+        self.encoder, self.pooled = encoder, pooled
 
     def forward(self, input_ids:torch.Tensor,                # Long [B, T] token ids
                 attention_mask:torch.Tensor|None=None,       # Bool [B, T], True = real token; None = no padding
                 labels:torch.Tensor|None=None                # Long [B, T] target ids, -100 = not predicted
                )->dict:
+        if not self.pooled and labels is not None:
+            logits, mlm_loss = self.encoder(input_ids, attention_mask, labels)
+            return dict(logits=logits, mlm_loss=mlm_loss, embeddings=None, projections=None)
         hidden = self.encoder.hidden_states(input_ids, attention_mask)
         logits, mlm_loss = self.encoder.masked_lm(hidden, labels) if labels is not None else (None, None)
         embeddings = self.encoder.pool(hidden, attention_mask)
@@ -660,7 +664,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     if progress: cbs.append(ProgressCallback())
     if wandb_cfg and wandb_cfg.get('mode', 'disabled') != 'disabled': cbs.append(WandbCallback(**wandb_cfg))
     cbs = [cb for cb in cbs if rank == 0 or cb.all_ranks]
-    run_model = EncoderForTraining(raw_model)
+    run_model = EncoderForTraining(raw_model, pooled=contrastive)
     if compile: run_model = torch.compile(run_model)
     if world_size > 1: run_model = DistributedDataParallel(run_model, device_ids=[device.index] if device.type == 'cuda' else None)
     learn = Learner(run_model, train_dl, valid_dl, opt, sched, cbs, device, grad_clip, raw_model, rank, world_size,
