@@ -17,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from .corpus import midi_files
 from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, search
-from .train import PRECISIONS, find_checkpoint
+from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
@@ -124,8 +124,10 @@ def resume_command(hydra_cfg # `HydraConfig.get()` of the run
 def _interrupted(cfg, hydra_cfg)->str:
     "What a run stopped by Ctrl-C or SIGTERM says: where its last checkpoint is and how to continue, or that it has none yet."
     last = find_checkpoint(Path(hydra_cfg.runtime.output_dir) / cfg.train.model_name / 'last')
-    if last is None: return 'interrupted before the first epoch ended: no checkpoint to continue from'
-    return f'interrupted; the last finished epoch is saved in {last}; continue with:\n  {resume_command(hydra_cfg)}'
+    if last is None: return 'interrupted before training saved anything: no checkpoint to continue from'
+    state = load_train_state(last)
+    where = f"in epoch {state['epoch'] + 1}, after batch {state['iter']}" if state.get('iter') else f"after epoch {state['epoch']}"
+    return f'interrupted; the run is saved in {last} ({where}); continue with:\n  {resume_command(hydra_cfg)}'
 
 def run_training(cfg):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."

@@ -8,13 +8,14 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/train.html.md"""
 __all__ = ['PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'use_bf16', 'set_seed', 'mask_tokens', 'nt_xent',
            'TwoViews', 'Halves', 'split_part', 'collate_views', 'window_index', 'LengthBucketSampler',
            'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs',
-           'EncoderForTraining', 'Learner', 'MaskedLMCallback', 'ContrastiveCallback', 'MetricsCallback',
-           'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback',
-           'WandbCallback', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'load_train_state',
-           'CheckpointCallback', 'make_optimizer', 'warmup_cosine', 'distributed_setup', 'objective_callbacks', 'fit']
+           'EncoderForTraining', 'TrainingInterrupted', 'StopRequests', 'Learner', 'MaskedLMCallback',
+           'ContrastiveCallback', 'MetricsCallback', 'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback',
+           'ShortRunCallback', 'SnapshotCallback', 'WandbCallback', 'save_checkpoint', 'find_checkpoint',
+           'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
+           'distributed_setup', 'objective_callbacks', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
-import json, math, os, random, shutil, sys, time, warnings
+import json, math, os, random, shutil, signal, sys, threading, time, warnings
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
@@ -159,6 +160,7 @@ class LengthBucketSampler:
         self.song_idx, self.windows_per_song = song_idx, windows_per_song
         if windows_per_song is not None and song_idx is None: raise ValueError('windows_per_song needs song_idx')
         self.chunk, self.rank, self.world_size, self.epoch = chunk_batches * batch_size, rank, world_size, 0
+        self.start = 0  # this rank's batches to skip at the start of the epoch (a run resumed mid-epoch)
 
     def set_epoch(self, epoch:int): self.epoch = epoch
 
@@ -188,7 +190,7 @@ class LengthBucketSampler:
     def __iter__(self):
         batches = self.batches()
         batches += batches[:(-len(batches)) % self.world_size]
-        return iter(batches[self.rank::self.world_size])
+        return iter(batches[self.rank::self.world_size][self.start:])
 
     def __len__(self):
         n = len(self.lengths) if self.windows_per_song is None else int(np.minimum(np.bincount(self.song_idx), self.windows_per_song).sum())
@@ -238,6 +240,34 @@ class EncoderForTraining(nn.Module):
         embeddings = self.encoder.pool(hidden, attention_mask)
         return dict(logits=logits, mlm_loss=mlm_loss, embeddings=embeddings, projections=self.encoder.project(embeddings))
 
+# %% ../nbs/03_train.ipynb #17401748
+class TrainingInterrupted(KeyboardInterrupt):
+    "Training stopped by SIGINT (Ctrl-C) or SIGTERM; `exit_code` is the shell's code for that signal."
+    def __init__(self, signum:int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum, self.exit_code = signum, 128 + signum
+
+# %% ../nbs/03_train.ipynb #380c7186
+class StopRequests:
+    "Within: SIGINT and SIGTERM set `signum` instead of stopping the program; a second one stops at once if `second_stops`."
+    def __init__(self, second_stops:bool=True): self.signum, self.second_stops, self.previous = None, second_stops, {}
+
+    def request(self, signum:int, frame=None):
+        "The signal handler: remember the first request; at the second, stop here (if `second_stops`)."
+        if self.signum is not None and self.second_stops: raise TrainingInterrupted(signum)
+        self.signum = self.signum or signum
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(signum) == signal.SIG_IGN: continue  # ignored on purpose (nohup, background jobs)
+                self.previous[signum] = signal.signal(signum, self.request)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items(): signal.signal(signum, handler)
+        self.previous = {}
+
 # %% ../nbs/03_train.ipynb #7b750693
 class Learner:
     "Train `model` on `train_dl`, validate on `valid_dl` every epoch; the objective and all extras are callbacks."
@@ -249,6 +279,8 @@ class Learner:
         self.raw_model = raw_model if raw_model is not None else model
         self.cbs = sorted(cbs, key=lambda cb: cb.order)
         self.epoch, self.step, self.history, self.epoch_logs = 0, 0, [], {}
+        self.iter_start, self.partial_metrics = 0, None  # training batches already done in `epoch`, and their metrics (a run resumed mid-epoch)
+        self.stop = StopRequests()
         self.best_checkpoint = self.last_checkpoint = None
 
     def callback(self, event:str):
@@ -286,9 +318,21 @@ class Learner:
 
     @with_cbs('epoch')
     def one_epoch(self):
+        start = self.iter_start if self.training else 0
         for sampler in (getattr(self.dl, 'batch_sampler', None), getattr(self.dl, 'sampler', None)):
             if hasattr(sampler, 'set_epoch'): sampler.set_epoch(self.epoch)
-        for self.iter, self.batch in enumerate(self.dl): self.one_batch()
+            if hasattr(sampler, 'start'): sampler.start = start
+        for self.iter, self.batch in enumerate(self.dl, start):
+            self.one_batch()
+            if self.training: self.stop_if_asked()
+
+    def stop_if_asked(self):
+        "After a training batch: if a stop was asked for (on any rank), run `before_stop` and raise `TrainingInterrupted`."
+        asked = torch.tensor([self.stop.signum or 0], device=self.device)
+        if self.world_size > 1: dist.all_reduce(asked, op=dist.ReduceOp.MAX)
+        if not asked.item(): return
+        self.callback('before_stop')
+        raise TrainingInterrupted(int(asked.item()))
 
     def run_epoch(self, training:bool):
         self.training, self.dl = training, self.train_dl if training else self.valid_dl
@@ -300,13 +344,15 @@ class Learner:
         for self.epoch in range(self.epoch, epochs):
             self.epoch_logs = {}
             self.run_epoch(True)
+            self.iter_start = 0
             if self.valid_dl is not None: self.run_epoch(False)
         self.epoch = epochs
 
     def fit(self, epochs:int):
         "Train until epoch `epochs` (counting from 0), starting at `self.epoch` (> 0 after a resume)."
         self.epochs = epochs
-        self._fit(epochs)
+        with StopRequests(second_stops=self.world_size == 1) as self.stop: self._fit(epochs)
+        if self.stop.signum: raise TrainingInterrupted(self.stop.signum)  # asked during the last validation: the run is saved
         return self
 
 # %% ../nbs/03_train.ipynb #d1adca99
@@ -324,12 +370,10 @@ class MaskedLMCallback(Callback):
             raise ValueError("the tokenizer has no MASK_None token; build it with special_tokens including 'MASK'")
         return cls(tokenizer['MASK_None'], len(tokenizer), tokenizer.special_tokens_ids, mask_prob, seed)
 
-    def before_epoch(self, learn):
-        key = [self.seed, learn.rank, learn.epoch + 1 if learn.training else 0]
-        self.generator = torch.Generator().manual_seed(int(np.random.SeedSequence(key).generate_state(1)[0]))
-
     def before_batch(self, learn):
-        ids, labels = self.mask(learn.batch['input_ids'], learn.batch['attention_mask'], generator=self.generator)
+        key = [self.seed, learn.rank, learn.epoch + 1 if learn.training else 0, learn.iter]
+        generator = torch.Generator().manual_seed(int(np.random.SeedSequence(key).generate_state(1)[0]))
+        ids, labels = self.mask(learn.batch['input_ids'], learn.batch['attention_mask'], generator=generator)
         learn.batch = dict(learn.batch, input_ids=ids, labels=labels)
 
     def after_pred(self, learn):
@@ -352,6 +396,13 @@ class MetricsCallback(Callback):
 
     def before_epoch(self, learn):
         self.sums, self.tokens, self.start = {}, 0, time.perf_counter()
+        if learn.training and learn.iter_start and learn.partial_metrics:  # resumed mid-epoch: go on summing
+            self.sums, self.tokens = dict(learn.partial_metrics['sums']), int(learn.partial_metrics['tokens'])
+        learn.partial_metrics = None
+
+    def before_stop(self, learn):
+        "Hand the epoch's sums so far to the checkpoint, so a resumed epoch reports the loss of all its batches."
+        learn.partial_metrics = dict(sums=self.sums, tokens=self.tokens)
 
     def after_loss(self, learn):
         for name, (loss, weight) in learn.loss_terms.items():
@@ -393,7 +444,8 @@ class ProgressCallback(Callback):
     "A tqdm bar per epoch phase, showing the running loss."
     order = 20
     def before_epoch(self, learn):
-        self.bar = tqdm(total=len(learn.dl), desc=f"epoch {learn.epoch + 1}/{learn.epochs} {'train' if learn.training else 'valid'}",
+        phase = 'train' if learn.training else 'valid'
+        self.bar = tqdm(total=len(learn.dl), initial=learn.iter_start if learn.training else 0, desc=f"epoch {learn.epoch + 1}/{learn.epochs} {phase}",
                         leave=False, unit='batch', file=sys.stderr)
     def after_batch(self, learn):
         self.bar.update(1)
@@ -538,14 +590,16 @@ def _set_rng_state(state:dict):
 
 # %% ../nbs/03_train.ipynb #ba643ced
 class CheckpointCallback(Callback):
-    "Save `out_dir/last` (resumable) after every epoch and `out_dir/best` when the validation loss improves."
+    "Save `out_dir/last` (resumable) after every epoch and when a stop is asked for, and `out_dir/best` when the validation loss improves."
     order = 40
     def __init__(self, out_dir, tokenizer):
         self.out_dir, self.tokenizer, self.best_loss = Path(out_dir), tokenizer, math.inf
 
-    def train_state(self, learn)->dict:
+    def train_state(self, learn, epoch:int, iter:int=0, metrics:dict|None=None)->dict:
+        "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss."
         return dict(optimizer=learn.opt.state_dict(), scheduler=learn.sched.state_dict() if learn.sched else {},
-                    epoch=learn.epoch + 1, step=learn.step, best_loss=self.best_loss, rng=_rng_state(), history=learn.history)
+                    epoch=epoch, iter=iter, step=learn.step, best_loss=self.best_loss, rng=_rng_state(), history=learn.history,
+                    **({'metrics': metrics} if metrics else {}))
 
     def after_epoch(self, learn):
         if learn.training and learn.valid_dl is not None: return
@@ -553,14 +607,19 @@ class CheckpointCallback(Callback):
         if loss < self.best_loss:
             self.best_loss = loss
             learn.best_checkpoint = save_checkpoint(self.out_dir / 'best', learn.raw_model, self.tokenizer)
-        learn.last_checkpoint = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, self.train_state(learn))
+        learn.last_checkpoint = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, self.train_state(learn, learn.epoch + 1))
+
+    def before_stop(self, learn):
+        state = self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics if learn.world_size == 1 else None)
+        learn.last_checkpoint = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state)
 
     def restore(self, learn, state:dict):
-        "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, epoch, step, history, best loss."
+        "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
         learn.opt.load_state_dict(state['optimizer'])
         if learn.sched is not None: learn.sched.load_state_dict(state['scheduler'])
         _set_rng_state(state['rng'])
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
+        learn.iter_start, learn.partial_metrics = state.get('iter', 0), state.get('metrics')
         learn.best_checkpoint = find_checkpoint(self.out_dir / 'best')
 
 # %% ../nbs/03_train.ipynb #ebd46e73
@@ -650,9 +709,10 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     def loader(ds, shuffle, views=None, windows_per_song=windows_per_song):
         lengths, songs = window_index(ds)
         sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size)
-        if views is None: return DataLoader(ds, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=model.cfg.pad_id))
-        return DataLoader(views(ds), batch_sampler=sampler, collate_fn=partial(collate_views, pad_id=model.cfg.pad_id,
-                                                                               split_share=split_share if shuffle else None))
+        collate = partial(collate_windows, pad_id=model.cfg.pad_id) if views is None else \
+                  partial(collate_views, pad_id=model.cfg.pad_id, split_share=split_share if shuffle else None)
+        # a new iterator draws a seed from `generator`: its own, not torch's, whose state a resume puts back
+        return DataLoader(ds if views is None else views(ds), batch_sampler=sampler, collate_fn=collate, generator=torch.Generator())
     train_dl = loader(train_ds, True, TwoViews if contrastive else None)
     valid_dl = (loader(valid_ds, False, Halves, windows_per_song=1) if contrastive else loader(valid_ds, False)) if valid_ds is not None else None
     opt = make_optimizer(raw_model, lr, weight_decay)
@@ -673,7 +733,9 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     if resume and last is not None:
         load_model(raw_model, str(last / 'model.safetensors'), device=str(device))
         checkpoints.restore(learn, load_train_state(last))
-        if rank == 0 and progress: print(f'resuming from {last} at epoch {learn.epoch + 1}/{epochs}', file=sys.stderr)
+        if rank == 0 and progress:
+            within = f', after batch {learn.iter_start} of {len(train_dl)}' if learn.iter_start else ''
+            print(f'resuming from {last} at epoch {learn.epoch + 1}/{epochs}{within}', file=sys.stderr)
     elif resume and rank == 0: warnings.warn(f'resume=True but {Path(out_dir) / "last"} holds no checkpoint; starting from scratch')
     learn.fit(epochs)
     if world_size > 1: dist.barrier()
