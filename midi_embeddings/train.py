@@ -400,14 +400,11 @@ class MetricsCallback(Callback):
             self.sums, self.tokens = dict(learn.partial_metrics['sums']), int(learn.partial_metrics['tokens'])
         learn.partial_metrics = None
 
-    def before_stop(self, learn):
-        "Hand the epoch's sums so far to the checkpoint, so a resumed epoch reports the loss of all its batches."
-        learn.partial_metrics = dict(sums=self.sums, tokens=self.tokens)
-
     def after_loss(self, learn):
         for name, (loss, weight) in learn.loss_terms.items():
             self.sums[name] = self.sums.get(name, torch.zeros(2, dtype=torch.float64)) + torch.tensor([loss.item() * weight, weight], dtype=torch.float64)
         self.tokens += learn.batch['attention_mask'].sum().item()
+        if learn.training: learn.partial_metrics = dict(sums=dict(self.sums), tokens=self.tokens)  # for a save mid-epoch: a resumed epoch reports all its batches
 
     def term_means(self, learn)->dict:
         "Mean of each loss term over the epoch (over all ranks)."
@@ -590,10 +587,12 @@ def _set_rng_state(state:dict):
 
 # %% ../nbs/03_train.ipynb #ba643ced
 class CheckpointCallback(Callback):
-    "Save `out_dir/last` (resumable) after every epoch and when a stop is asked for, and `out_dir/best` when the validation loss improves."
+    "Save `out_dir/last` (resumable) after every epoch, every `save_every` seconds and when a stop is asked for; `out_dir/best` when the validation loss improves."
     order = 40
-    def __init__(self, out_dir, tokenizer):
-        self.out_dir, self.tokenizer, self.best_loss = Path(out_dir), tokenizer, math.inf
+    def __init__(self, out_dir, tokenizer,
+                 save_every:float=0):  # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and stops only
+        self.out_dir, self.tokenizer, self.best_loss, self.save_every = Path(out_dir), tokenizer, math.inf, save_every
+        self.saved_at = time.monotonic()
 
     def train_state(self, learn, epoch:int, iter:int=0, metrics:dict|None=None)->dict:
         "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss."
@@ -607,11 +606,21 @@ class CheckpointCallback(Callback):
         if loss < self.best_loss:
             self.best_loss = loss
             learn.best_checkpoint = save_checkpoint(self.out_dir / 'best', learn.raw_model, self.tokenizer)
-        learn.last_checkpoint = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, self.train_state(learn, learn.epoch + 1))
+        self.save_last(learn, self.train_state(learn, learn.epoch + 1))
 
-    def before_stop(self, learn):
-        state = self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics if learn.world_size == 1 else None)
-        learn.last_checkpoint = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state)
+    def save_mid_epoch(self, learn):
+        "Save `last/` after the current training batch, with the epoch's metrics so far (one process; under DDP they are per rank)."
+        self.save_last(learn, self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics if learn.world_size == 1 else None))
+
+    def save_last(self, learn, state:dict):
+        learn.last_checkpoint, self.saved_at = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state), time.monotonic()
+
+    def before_fit(self, learn): self.saved_at = time.monotonic()
+
+    def after_batch(self, learn):
+        if learn.training and self.save_every and time.monotonic() - self.saved_at >= self.save_every: self.save_mid_epoch(learn)
+
+    def before_stop(self, learn): self.save_mid_epoch(learn)
 
     def restore(self, learn, state:dict):
         "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
@@ -691,7 +700,8 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         objective:str='mlm',           # mlm | contrastive | mlm+contrastive
         temperature:float=0.1,         # NT-Xent temperature of the contrastive objective
         split_share:tuple=(0.25, 0.75),# contrastive training pairs: the window split at a random share in this range, one view each side
-        precision:str='auto'           # auto | bf16 | fp32: bf16 autocast where the hardware has it (see `use_bf16`)
+        precision:str='auto',          # auto | bf16 | fp32: bf16 autocast where the hardware has it (see `use_bf16`)
+        save_every:float=0             # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM only
        )->Learner:
     "Train with `objective`; return the Learner (`history`, `best_checkpoint`, `last_checkpoint`)."
     objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
@@ -703,6 +713,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         if value < 1: raise ValueError(f'{name}={value}: must be at least 1')
     if lr <= 0: raise ValueError(f'lr={lr}: must be positive')
     if not 0 <= warmup_pct < 1: raise ValueError(f'warmup_pct={warmup_pct}: must be in [0, 1)')
+    if save_every < 0: raise ValueError(f'save_every={save_every}: must be at least 0 (0: no saves in the middle of an epoch)')
     rank, world_size, device = distributed_setup(resolve_device(device) if isinstance(device, str) else device)
     set_seed(seed + rank)
     raw_model = model.to(device)
@@ -719,7 +730,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     total_steps = epochs * len(train_dl)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, partial(warmup_cosine, total_steps=total_steps,
                                                            warmup_steps=max(1, round(warmup_pct * total_steps))))
-    checkpoints = CheckpointCallback(out_dir, tokenizer)
+    checkpoints = CheckpointCallback(out_dir, tokenizer, save_every)
     cbs = [*objective_cbs, MetricsCallback(progress), NaNGuardCallback(), checkpoints, *callbacks]
     if progress: cbs.append(ProgressCallback())
     if wandb_cfg and wandb_cfg.get('mode', 'disabled') != 'disabled': cbs.append(WandbCallback(**wandb_cfg))

@@ -35,7 +35,7 @@ class TrainConfig:
     batch_size:int=MISSING; epochs:int=MISSING; learning_rate:float=MISSING; weight_decay:float=MISSING
     dropout:float=MISSING; model_name:str=MISSING; objective:str=MISSING; mask_prob:float=MISSING
     warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
-    init_from:Optional[str]=MISSING; precision:str=MISSING
+    init_from:Optional[str]=MISSING; precision:str=MISSING; save_every:float=MISSING
 
 @dataclass
 class DatasetConfig:
@@ -87,6 +87,7 @@ def _range_rules(cfg):
         ('train.projection_dim', t.projection_dim, t.projection_dim >= 0, 'an integer >= 0 (0: no projection head)'),
         ('train.warmup_pct', t.warmup_pct, 0 <= t.warmup_pct < 1, 'a number in [0, 1)'),
         ('train.grad_clip', t.grad_clip, t.grad_clip >= 0, 'a number >= 0 (0 disables clipping)'),
+        ('train.save_every', t.save_every, t.save_every >= 0, 'a number of seconds >= 0 (0: no saves in the middle of an epoch)'),
         ('train.precision', t.precision, t.precision in PRECISIONS, ' | '.join(PRECISIONS)),
         ('train.init_from', t.init_from, t.init_from is None or find_checkpoint(Path(t.init_from).expanduser()) is not None,
          'null or a checkpoint: a directory of model.safetensors, config.json and tokenizer.json, or the model directory of a run (outputs/DATE/TIME/embed_model)'),
@@ -295,7 +296,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                 cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
                 dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
                 [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
-                cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision)
+                cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every)
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     if learn.rank != 0: return {}
     best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
