@@ -601,7 +601,6 @@ class CheckpointCallback(Callback):
     def __init__(self, out_dir, tokenizer,
                  save_every:float=0):  # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and stops only
         self.out_dir, self.tokenizer, self.best_loss, self.save_every = Path(out_dir), tokenizer, math.inf, save_every
-        self.saved_at = time.monotonic()
 
     def train_state(self, learn, epoch:int, iter:int=0, metrics:dict|None=None)->dict:
         "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss."
