@@ -16,7 +16,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: 
 import argparse, json, tempfile, time
 from omegaconf import OmegaConf
 from midi_embeddings.corpus import split_songs
-from midi_embeddings.evaluate import report_table
+from midi_embeddings.evaluate import interval_table, report_table
 from midi_embeddings.train import OBJECTIVES
 from midi_embeddings.workflow import load_config, load_songs, train
 
@@ -60,6 +60,8 @@ def main():
         if not table: table += [by_method['tfidf'], by_method['untrained']]
         table.append(by_method['ours'] | dict(method=f'ours, {objective}'))
     print(f'\n{" ".join([*args.overrides, *args.set])}{" (all tunes)" if args.all_tunes else ""}\n\n{report_table(table)}')
+    for row in table[2:]:
+        print(f'\n95% bootstrap intervals over the held-out songs, and the paired lead of {row["method"]}:\n' + interval_table([row, *table[:2]]))
     print('\ntraining + report minutes: ' + ', '.join(f'{o} {m:.1f}' for o, m in minutes.items()))
     (out / 'quality.json').write_text(json.dumps(table, indent=2))
     print(f'rows written to {out / "quality.json"}')
