@@ -286,7 +286,7 @@ class Learner:
         self.cbs = sorted(cbs, key=lambda cb: cb.order)
         self.epoch, self.step, self.history, self.epoch_logs = 0, 0, [], {}
         self.iter_start, self.partial_metrics = 0, None  # training batches already done in `epoch`, and their metrics (a run resumed mid-epoch)
-        self.stop = StopRequests()
+        self.stop, self.save_asked = StopRequests(), False  # a stop asked for by a signal; a save mid-epoch asked for by a callback
         self.best_checkpoint = self.last_checkpoint = None
 
     def callback(self, event:str):
@@ -334,15 +334,18 @@ class Learner:
             self.batch = next(batches, None)  # drawn after the seeding: a dataset's augmentations draw from it too
             if self.batch is None: break
             self.one_batch()
-            if self.training: self.stop_if_asked()
+            if self.training: self.act_on_requests()
 
-    def stop_if_asked(self):
-        "After a training batch: if a stop was asked for (on any rank), run `before_stop` and raise `TrainingInterrupted`."
-        asked = torch.tensor([self.stop.signum or 0], device=self.device)
+    def act_on_requests(self):
+        "After a training batch, the same on every rank: if any rank was asked to stop, run `before_stop` and raise `TrainingInterrupted`; else if any asked for a save, run `before_save`."
+        asked = torch.tensor([self.stop.signum or 0, int(self.save_asked)], device=self.device)
         if self.world_size > 1: dist.all_reduce(asked, op=dist.ReduceOp.MAX)
-        if not asked.item(): return
-        self.callback('before_stop')
-        raise TrainingInterrupted(int(asked.item()))
+        signum, save = asked.tolist()
+        self.save_asked = False
+        if signum:
+            self.callback('before_stop')
+            raise TrainingInterrupted(signum)
+        if save: self.callback('before_save')
 
     def run_epoch(self, training:bool):
         self.training, self.dl = training, self.train_dl if training else self.valid_dl
@@ -405,7 +408,7 @@ class MetricsCallback(Callback):
 
     def before_epoch(self, learn):
         self.sums, self.tokens, self.start = {}, 0, time.perf_counter()
-        if learn.training and learn.iter_start and learn.partial_metrics:  # resumed mid-epoch: go on summing
+        if learn.training and learn.iter_start and learn.partial_metrics and learn.rank == 0:  # resumed mid-epoch: go on from all ranks' sums
             self.sums, self.tokens = dict(learn.partial_metrics['sums']), int(learn.partial_metrics['tokens'])
         learn.partial_metrics = None
 
@@ -413,15 +416,25 @@ class MetricsCallback(Callback):
         for name, (loss, weight) in learn.loss_terms.items():
             self.sums[name] = self.sums.get(name, torch.zeros(2, dtype=torch.float64)) + torch.tensor([loss.item() * weight, weight], dtype=torch.float64)
         self.tokens += learn.batch['attention_mask'].sum().item()
-        if learn.training: learn.partial_metrics = dict(sums=dict(self.sums), tokens=self.tokens)  # for a save mid-epoch: a resumed epoch reports all its batches
+
+    def totals(self, learn)->tuple[dict, int]:
+        "({term: [weighted loss sum, weight]}, tokens) of the epoch so far, summed over all ranks."
+        names = sorted(self.sums)
+        totals = torch.stack([self.sums[name] for name in names] + [torch.tensor([self.tokens, 0], dtype=torch.float64)])
+        if learn.world_size > 1:  # through the training device: nccl reduces only CUDA tensors
+            totals = totals.to(learn.device); dist.all_reduce(totals); totals = totals.cpu()
+        return dict(zip(names, totals[:-1].clone())), int(totals[-1, 0])
+
+    def keep_epoch_so_far(self, learn):
+        "For a save in the middle of the epoch: all ranks' sums so far, so that the resumed epoch reports every batch."
+        sums, tokens = self.totals(learn)
+        learn.partial_metrics = dict(sums=sums, tokens=tokens)
+    before_save = before_stop = keep_epoch_so_far
 
     def term_means(self, learn)->dict:
         "Mean of each loss term over the epoch (over all ranks)."
-        names = sorted(self.sums)
-        totals = torch.stack([self.sums[name] for name in names] + [torch.tensor([self.tokens, 0], dtype=torch.float64)])
-        if learn.world_size > 1: dist.all_reduce(totals)
-        self.tokens = totals[-1, 0].item()
-        return {name: (total / weight.clamp_min(1)).item() for name, (total, weight) in zip(names, totals[:-1])}
+        sums, self.tokens = self.totals(learn)
+        return {name: (total / weight.clamp_min(1)).item() for name, (total, weight) in sums.items()}
 
     def after_epoch(self, learn):
         terms, seconds = self.term_means(learn), time.perf_counter() - self.start
@@ -617,8 +630,8 @@ class CheckpointCallback(Callback):
         self.save_last(learn, self.train_state(learn, learn.epoch + 1))
 
     def save_mid_epoch(self, learn):
-        "Save `last/` after the current training batch, with the epoch's metrics so far (one process; under DDP they are per rank)."
-        self.save_last(learn, self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics if learn.world_size == 1 else None))
+        "Save `last/` after the current training batch, with the epoch's metrics so far (summed over ranks by `MetricsCallback`)."
+        self.save_last(learn, self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics))
 
     def save_last(self, learn, state:dict):
         learn.last_checkpoint, self.saved_at = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state), time.monotonic()
@@ -626,8 +639,9 @@ class CheckpointCallback(Callback):
     def before_fit(self, learn): self.saved_at = time.monotonic()
 
     def after_batch(self, learn):
-        if learn.training and self.save_every and time.monotonic() - self.saved_at >= self.save_every: self.save_mid_epoch(learn)
+        if learn.training and self.save_every and time.monotonic() - self.saved_at >= self.save_every: learn.save_asked = True
 
+    def before_save(self, learn): self.save_mid_epoch(learn)
     def before_stop(self, learn): self.save_mid_epoch(learn)
 
     def restore(self, learn, state:dict):
