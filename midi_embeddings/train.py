@@ -729,8 +729,8 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
     contrastive = any(isinstance(cb, ContrastiveCallback) for cb in objective_cbs)
     if contrastive and not isinstance(train_ds, MIDIDatasetDynamic):
-        warnings.warn(f'objective={objective!r} with a {type(train_ds).__name__}: its two views of a window are identical '
-                      'and differ only by dropout; use MIDIDatasetDynamic for augmented views', stacklevel=2)
+        warnings.warn(f'objective={objective!r} with a {type(train_ds).__name__}: its two views are the two sides of one window, '
+                      'without augmentation; use MIDIDatasetDynamic for transposed, stretched and jittered views', stacklevel=2)
     for name, value in dict(epochs=epochs, batch_size=batch_size).items():
         if value < 1: raise ValueError(f'{name}={value}: must be at least 1')
     if lr <= 0: raise ValueError(f'lr={lr}: must be positive')
