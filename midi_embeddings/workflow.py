@@ -169,6 +169,9 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
     def presaved(songs): return MIDIDatasetPresaved(songs, tokenizer, cfg.train.max_seq_len, cache_dir, timeout=cfg.dataset.timeout)
     augmented = cfg.dataset.kind == 'dynamic' or cfg.train.objective != 'mlm'  # contrastive views need augmentation
+    if augmented and cfg.dataset.kind == 'presaved':
+        print(f'train.objective={cfg.train.objective} learns from augmented views: the training split is read on the fly, '
+              'as with dataset.kind=dynamic')
     train = (MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
              if augmented else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
