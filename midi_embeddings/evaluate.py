@@ -124,7 +124,7 @@ def retrieval_ranks(query_embeddings, # [n, D] dense or sparse: query i is a vie
                    )->np.ndarray:
     "Float [n]: the rank of key `i` among all keys by cosine similarity to query `i` (1 = nearest; ties count half)."
     if query_embeddings.shape != key_embeddings.shape:
-        raise ValueError(f'retrieval_scores: queries {query_embeddings.shape} and keys {key_embeddings.shape} must have the same shape, one query per key')
+        raise ValueError(f'retrieval: queries {query_embeddings.shape} and keys {key_embeddings.shape} must have the same shape, one query per key')
     queries, keys = normalize(query_embeddings), normalize(key_embeddings)
     ranks = []
     for start in range(0, queries.shape[0], block_size):
