@@ -641,8 +641,7 @@ class CheckpointCallback(Callback):
     def after_batch(self, learn):
         if learn.training and self.save_every and time.monotonic() - self.saved_at >= self.save_every: learn.save_asked = True
 
-    def before_save(self, learn): self.save_mid_epoch(learn)
-    def before_stop(self, learn): self.save_mid_epoch(learn)
+    before_save = before_stop = save_mid_epoch
 
     def restore(self, learn, state:dict):
         "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
