@@ -578,7 +578,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here (expected {", ".join(CHECKPOINT_FILES)})')
     for name in CHECKPOINT_FILES:
         if not (folder / name).is_file(): raise FileNotFoundError(f'{folder}: missing {name}; a checkpoint holds {", ".join(CHECKPOINT_FILES)}')
-    try: cfg = EncoderConfig(**json.loads((folder / 'config.json').read_text()))
+    try: cfg = EncoderConfig.from_dict(json.loads((folder / 'config.json').read_text()))
     except (ValueError, TypeError) as e: raise ValueError(f'{folder / "config.json"}: not a valid EncoderConfig ({e})') from None
     tokenizer = load_tokenizer(folder / 'tokenizer.json')
     if len(tokenizer) != cfg.vocab_size:

@@ -30,6 +30,7 @@ class EncoderConfig:
     dropout: float = 0.2      # dropout on the embeddings and both residual branches
     pad_id: int = 0           # id of the padding token
     proj_dim: int = 0         # width of the contrastive projection head (trained, never used to embed); 0 = no head
+    bias: bool = False        # biases in the blocks' linear layers and norms (nanoGPT's option; without them training is faster)
 
     def __post_init__(self):
         positive = dict(vocab_size=self.vocab_size, max_seq_len=self.max_seq_len, embed_dim=self.embed_dim,
@@ -47,6 +48,11 @@ class EncoderConfig:
             raise ValueError(f'EncoderConfig.pad_id={self.pad_id!r}: must be a token id below vocab_size={self.vocab_size}')
 
     def to_dict(self)->dict: return asdict(self)
+
+    @classmethod
+    def from_dict(cls, saved:dict)->'EncoderConfig':
+        "The config saved as `saved`; one saved before `bias` existed describes a model with biases."
+        return cls(**{'bias': True} | saved)
 
 # %% ../nbs/02_transformer.ipynb #2d8649a5
 def take_rows(x:torch.Tensor,    # [B, T, ...] per-position values
@@ -79,8 +85,8 @@ class SelfAttention(nn.Module):
     def __init__(self, cfg:EncoderConfig):
         super().__init__()
         self.nhead = cfg.nhead
-        self.qkv = nn.Linear(cfg.embed_dim, 3 * cfg.embed_dim)
-        self.proj = nn.Linear(cfg.embed_dim, cfg.embed_dim)
+        self.qkv = nn.Linear(cfg.embed_dim, 3 * cfg.embed_dim, bias=cfg.bias)
+        self.proj = nn.Linear(cfg.embed_dim, cfg.embed_dim, bias=cfg.bias)
         self.resid_dropout = Dropout(cfg.dropout)
 
     def forward(self, x:torch.Tensor,                    # hidden states [B, T, D]
@@ -91,7 +97,7 @@ class SelfAttention(nn.Module):
         B, T, D = x.shape
         heads = lambda t: t.view(B, -1, self.nhead, D // self.nhead).transpose(1, 2)
         q_weight, kv_weight = self.qkv.weight.split([D, 2 * D])
-        q_bias, kv_bias = self.qkv.bias.split([D, 2 * D])
+        q_bias, kv_bias = self.qkv.bias.split([D, 2 * D]) if self.qkv.bias is not None else (None, None)
         k, v = F.linear(x, kv_weight, kv_bias).chunk(2, dim=-1)
         q = F.linear(x if rows is None else take_rows(x, rows), q_weight, q_bias)
         y = F.scaled_dot_product_attention(heads(q), heads(k), heads(v), attn_mask=key_mask)
@@ -102,8 +108,8 @@ class MLP(nn.Module):
     "The position-wise feed-forward layer, 4x wide with GELU."
     def __init__(self, cfg:EncoderConfig):
         super().__init__()
-        self.fc = nn.Linear(cfg.embed_dim, 4 * cfg.embed_dim)
-        self.proj = nn.Linear(4 * cfg.embed_dim, cfg.embed_dim)
+        self.fc = nn.Linear(cfg.embed_dim, 4 * cfg.embed_dim, bias=cfg.bias)
+        self.proj = nn.Linear(4 * cfg.embed_dim, cfg.embed_dim, bias=cfg.bias)
         self.dropout = Dropout(cfg.dropout)
 
     def forward(self, x): return self.dropout(self.proj(F.gelu(self.fc(x))))
@@ -113,8 +119,8 @@ class Block(nn.Module):
     "Pre-norm encoder block: x + attention(norm(x)), then x + mlp(norm(x))."
     def __init__(self, cfg:EncoderConfig):
         super().__init__()
-        self.ln_1, self.attn = nn.LayerNorm(cfg.embed_dim), SelfAttention(cfg)
-        self.ln_2, self.mlp = nn.LayerNorm(cfg.embed_dim), MLP(cfg)
+        self.ln_1, self.attn = nn.LayerNorm(cfg.embed_dim, bias=cfg.bias), SelfAttention(cfg)
+        self.ln_2, self.mlp = nn.LayerNorm(cfg.embed_dim, bias=cfg.bias), MLP(cfg)
 
     def forward(self, x, key_mask=None, rows=None):
         "[B, T, D] in; [B, T, D] out, or [B, M, D] at `rows` (Long [B, M]) only."
@@ -131,7 +137,7 @@ class MIDITransformerEncoder(nn.Module):
         self.wpe = nn.Embedding(cfg.max_seq_len, cfg.embed_dim)
         self.drop = Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.num_layers))
-        self.ln_f = nn.LayerNorm(cfg.embed_dim)
+        self.ln_f = nn.LayerNorm(cfg.embed_dim, bias=cfg.bias)
         self.head = nn.Linear(cfg.embed_dim, cfg.vocab_size, bias=False)
         self.head.weight = self.wte.weight
         self.apply(self._init_weights)
@@ -147,8 +153,8 @@ class MIDITransformerEncoder(nn.Module):
     def _init_weights(self, module):
         "All initialisation in one place: N(0, 0.02) weights, zero biases, unit norms."
         if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, std=0.02)
-        if isinstance(module, nn.Linear) and module.bias is not None: nn.init.zeros_(module.bias)
-        if isinstance(module, nn.LayerNorm): nn.init.ones_(module.weight); nn.init.zeros_(module.bias)
+        if isinstance(module, nn.LayerNorm): nn.init.ones_(module.weight)
+        if isinstance(module, (nn.Linear, nn.LayerNorm)) and module.bias is not None: nn.init.zeros_(module.bias)
 
     def hidden_states(self, input_ids:torch.Tensor,           # Long [B, T] token ids
                       attention_mask:torch.Tensor|None=None,  # Bool [B, T], True = real token; None = no padding
