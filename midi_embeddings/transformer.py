@@ -44,6 +44,7 @@ class EncoderConfig:
             raise ValueError(f'EncoderConfig.dropout={self.dropout!r}: must be in [0, 1)')
         if not isinstance(self.proj_dim, int) or isinstance(self.proj_dim, bool) or self.proj_dim < 0:
             raise ValueError(f'EncoderConfig.proj_dim={self.proj_dim!r}: must be an integer >= 0')
+        if not isinstance(self.bias, bool): raise ValueError(f'EncoderConfig.bias={self.bias!r}: must be true or false')
         if not 0 <= self.pad_id < self.vocab_size:
             raise ValueError(f'EncoderConfig.pad_id={self.pad_id!r}: must be a token id below vocab_size={self.vocab_size}')
 
