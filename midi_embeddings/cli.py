@@ -159,7 +159,7 @@ def _parser()->argparse.ArgumentParser:
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
-    precision_help = 'auto: bf16 autocast where the hardware has bf16 (CUDA, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
+    precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
     embed = commands.add_parser('embed', help='embed MIDI files into a collection file (.npz)')
     embed.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     embed.add_argument('inputs', type=Path, nargs='+', metavar='INPUT', help='MIDI files or folders (searched recursively)')

@@ -55,8 +55,7 @@ def evaluate_loss(model:torch.nn.Module, # `model(input_ids, attention_mask, lab
                 input_ids, labels = mask_fn(batch['input_ids'], batch['attention_mask'])
                 n_tokens = int((labels != -100).sum())
                 if n_tokens == 0: continue
-                with torch.autocast('cuda', dtype=torch.bfloat16, enabled=torch.device(device).type == 'cuda'):
-                    _, loss = model(input_ids.to(device), batch['attention_mask'].to(device), labels.to(device))
+                _, loss = model(input_ids.to(device), batch['attention_mask'].to(device), labels.to(device))
                 total_loss += float(loss) * n_tokens
                 total_tokens += n_tokens
     finally: model.train(was_training)

@@ -51,11 +51,12 @@ PRECISIONS = ('auto', 'bf16', 'fp32')
 def use_bf16(precision:str, # 'auto', 'bf16' or 'fp32'
              device         # the device training runs on
             )->bool:
-    "Whether to train under bf16 autocast: always for 'bf16', never for 'fp32'; for 'auto', on CUDA and on CPUs with native bf16 instructions."
+    "Whether to train under bf16 autocast: always for 'bf16', never for 'fp32'; for 'auto', on GPUs with native bf16 (Ampere and newer) and on CPUs with native bf16 instructions."
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}: use {' | '.join(PRECISIONS)}")
     device = torch.device(device)
     if precision != 'auto': return precision == 'bf16'
-    return device.type == 'cuda' or device.type == 'cpu' and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    if device.type == 'cuda': return torch.cuda.get_device_capability(device)[0] >= 8  # Ampere and newer: native bf16
+    return device.type == 'cpu' and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 # %% ../nbs/03_train.ipynb #4e617af2
 def set_seed(seed:int):
@@ -194,7 +195,7 @@ class LengthBucketSampler:
 
     def __iter__(self):
         batches = self.batches()
-        batches += batches[:(-len(batches)) % self.world_size]
+        batches += [batches[i % len(batches)] for i in range(-len(batches) % self.world_size)]  # every rank gets as many
         return iter(batches[self.rank::self.world_size][self.start:])
 
     def __len__(self):
@@ -605,7 +606,7 @@ def _rng_state()->dict:
 
 def _set_rng_state(state:dict):
     torch.set_rng_state(state['torch'])
-    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'][:torch.cuda.device_count()])
 
 # %% ../nbs/03_train.ipynb #ba643ced
 class CheckpointCallback(Callback):
@@ -619,6 +620,7 @@ class CheckpointCallback(Callback):
         "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss."
         return dict(optimizer=learn.opt.state_dict(), scheduler=learn.sched.state_dict() if learn.sched else {},
                     epoch=epoch, iter=iter, step=learn.step, best_loss=self.best_loss, rng=_rng_state(), history=learn.history,
+                    world_size=learn.world_size,
                     **({'metrics': metrics} if metrics else {}))
 
     def after_epoch(self, learn):
@@ -645,6 +647,10 @@ class CheckpointCallback(Callback):
 
     def restore(self, learn, state:dict):
         "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
+        saved_world = state.get('world_size', 1)  # the batches, their order and the schedule's length depend on it
+        if saved_world != learn.world_size:
+            raise ValueError(f'{self.out_dir / "last"} was saved by a run on {saved_world} process(es), and this one has '
+                             f'{learn.world_size}: resume it with as many (torchrun --nproc_per_node {saved_world}), or start a new run')
         learn.opt.load_state_dict(state['optimizer'])
         if learn.sched is not None: learn.sched.load_state_dict(state['scheduler'])
         _set_rng_state(state['rng'])
@@ -677,7 +683,7 @@ def distributed_setup(device:torch.device)->tuple:
     if world_size == 1: return 0, 1, device
     local_rank = int(os.environ.get('LOCAL_RANK', 0))
     if device.type == 'cuda':
-        device = torch.device('cuda', local_rank); torch.cuda.set_device(device)
+        device = torch.device('cuda', local_rank % torch.cuda.device_count()); torch.cuda.set_device(device)  # each rank may see only its own GPU
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world_size, device
 

@@ -233,8 +233,7 @@ def embed_songs(model:MIDITransformerEncoder,  # a trained (or untrained) encode
         for batch_start in range(0, len(items), batch_size):
             batch = items[batch_start:batch_start + batch_size]
             padded = collate_windows(batch, model.cfg.pad_id)
-            with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device.type == 'cuda'):
-                vectors = model.embed(padded['input_ids'].to(device), padded['attention_mask'].to(device)).float().cpu()
+            vectors = model.embed(padded['input_ids'].to(device), padded['attention_mask'].to(device)).float().cpu()
             for item, vector, length in zip(batch, vectors, padded['attention_mask'].sum(1).tolist()):
                 song = int(item['song_idx'])
                 sums[song] = sums.get(song, 0) + vector * length
