@@ -647,8 +647,8 @@ class CheckpointCallback(Callback):
 
     def restore(self, learn, state:dict):
         "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
-        saved_world = state.get('world_size', 1)  # the batches, their order and the schedule's length depend on it
-        if saved_world != learn.world_size:
+        saved_world = state.get('world_size')  # the batches, their order and the schedule's length depend on it (older saves: unknown)
+        if saved_world is not None and saved_world != learn.world_size:
             raise ValueError(f'{self.out_dir / "last"} was saved by a run on {saved_world} process(es), and this one has '
                              f'{learn.world_size}: resume it with as many (torchrun --nproc_per_node {saved_world}), or start a new run')
         learn.opt.load_state_dict(state['optimizer'])
