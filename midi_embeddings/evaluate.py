@@ -8,7 +8,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/evaluate.html.md"""
 __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'stratified_folds', 'knn_hits', 'knn_accuracy', 'logreg_hits',
            'logreg_accuracy', 'retrieval_ranks', 'retrieval_scores', 'crop_score', 'split_halves', 'transpose_score',
            'tfidf_embeddings', 'tfidf_embed_fn', 'encoder_embed_fn', 'song_views', 'report_table',
-           'bootstrap_intervals', 'interval_table', 'embedding_report']
+           'bootstrap_intervals', 'interval_table', 'probe_mask', 'embedding_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
 import math, warnings
@@ -244,14 +244,17 @@ def song_views(scores:list,                      # the songs
                semitones=(1, 2, 3, 4, 5),        # transposition intervals, one drawn per song
                seed:int=42                       # seed of the excerpts and the intervals
               )->dict:
-    "Views of each song for retrieval: two excerpts, two halves, and a copy transposed by a random interval."
-    halves = [split_halves(score) for score in scores]
+    "Views of each song for retrieval: two excerpts, two halves (a song with all its notes at one time: itself twice, and `no_halves`), and a transposed copy."
+    no_halves = np.array([len(_note_onsets(score)) < 2 for score in scores], dtype=bool)
+    if no_halves.any(): warnings.warn(f'{int(no_halves.sum())} songs have all their notes at one time: left out of the halves measure')
+    halves = [(score, score) if alone else split_halves(score) for score, alone in zip(scores, no_halves)]
     shifts = np.random.default_rng(seed).choice(semitones, len(scores)).tolist()
     return dict(songs=scores,
                 crop_a=[crop_score(score, crop_fraction, seed + 2 * i) for i, score in enumerate(scores)],
                 crop_b=[crop_score(score, crop_fraction, seed + 2 * i + 1) for i, score in enumerate(scores)],
                 first_half=[first for first, _ in halves], second_half=[second for _, second in halves],
-                transposed=[transpose_score(score, shift) for score, shift in zip(scores, shifts)], shifts=shifts)
+                transposed=[transpose_score(score, shift) for score, shift in zip(scores, shifts)], shifts=shifts,
+                no_halves=no_halves)
 
 # %% ../nbs/04_evaluate.ipynb #1e9e008e
 REPORT_COLUMNS = {'method': 'method', 'knn': 'kNN', 'logreg': 'logreg', 'crop_top1': 'crop top1',
@@ -271,12 +274,14 @@ def bootstrap_intervals(outcomes:dict,        # name -> per-song values [n], the
                         n_resamples:int=1000, # resamples of the songs
                         seed:int=42           # seed of the resamples: the same seed resamples the same songs
                        )->dict:
-    "name -> (low, high): percentile bootstrap interval of the mean of each outcome, songs resampled with replacement."
+    "name -> (low, high): percentile bootstrap interval of the mean of each outcome, songs resampled with replacement; NaN = a song the measure leaves out."
     n = len(next(iter(outcomes.values())))
     resamples = np.random.default_rng(seed).integers(0, n, (n_resamples, n))
     tails = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
-    return {name: tuple(float(q) for q in np.percentile(np.asarray(values, dtype=float)[resamples].mean(1), tails))
-            for name, values in outcomes.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # a resample that holds none of a measure's songs: NaN, skipped
+        return {name: tuple(float(q) for q in np.nanpercentile(np.nanmean(np.asarray(values, dtype=float)[resamples], 1), tails))
+                for name, values in outcomes.items()}
 
 # %% ../nbs/04_evaluate.ipynb #811657a4
 def interval_table(rows:list # report rows with `intervals`, and `differences` in the first row
@@ -294,9 +299,22 @@ def interval_table(rows:list # report rows with `intervals`, and `differences` i
                                        [lead(*differences[key]) if key in differences else 'nan' for key in keys]) + ' |')
     return '\n'.join(lines)
 
+# %% ../nbs/04_evaluate.ipynb #29324887
+def probe_mask(labels,        # one label per song
+               warn:bool=True # say which labels are left out
+              )->np.ndarray|None:
+    "Bool [n]: the songs the label probes can use, those whose label has 2 songs or more; None when fewer than 2 labels have."
+    labels = np.asarray(labels)
+    names, counts = np.unique(labels, return_counts=True)
+    if (counts >= 2).sum() < 2:
+        if warn: warnings.warn(f'label probes skipped: they need 2 labels with 2 songs each; got {dict(zip(names.tolist(), counts.tolist()))}')
+        return None
+    if warn and (counts < 2).any(): warnings.warn(f'left out of the label probes (one song each): {names[counts < 2].tolist()}')
+    return np.isin(labels, names[counts >= 2])
+
 # %% ../nbs/04_evaluate.ipynb #aa2c78ac
 def _method_row(name:str, embed_fn:Callable, views:dict, labels, k:int, folds:int, seed:int)->tuple[dict, dict]:
-    "One report row, and its per-song outcomes: probes and retrieval of one embed function on the shared views."
+    "One report row, and its per-song outcomes (NaN: a song a measure leaves out): probes and retrieval of one embed function on the shared views."
     progress = tqdm(total=6, desc=f'embedding views ({name})', leave=False)
     def embed(scores):
         embeddings = embed_fn(scores)
@@ -305,14 +323,18 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, k:int, folds:in
     songs = embed(views['songs'])
     outcomes = {}
     if labels is not None:
-        outcomes.update(knn=knn_hits(songs, labels, k, folds, seed), logreg=logreg_hits(songs, labels, folds, seed))
+        probed = np.flatnonzero(probe_mask(labels, warn=False))
+        for key, hits in (('knn', lambda x, y: knn_hits(x, y, k, folds, seed)), ('logreg', lambda x, y: logreg_hits(x, y, folds, seed))):
+            outcomes[key] = np.full(len(labels), np.nan)
+            outcomes[key][probed] = hits(songs[probed], np.asarray(labels)[probed])
     for view, ranks in (('crop', retrieval_ranks(embed(views['crop_a']), embed(views['crop_b']))),
                         ('halves', retrieval_ranks(embed(views['first_half']), embed(views['second_half']))),
                         ('transpose', retrieval_ranks(embed(views['transposed']), songs))):
         outcomes.update({f'{view}_top1': ranks == 1, f'{view}_mrr': 1 / ranks})
     progress.close()
     outcomes = {key: np.asarray(values, dtype=float) for key, values in outcomes.items()}
-    return dict(method=name, knn=math.nan, logreg=math.nan) | {key: float(values.mean()) for key, values in outcomes.items()}, outcomes
+    for key in ('halves_top1', 'halves_mrr'): outcomes[key][views['no_halves']] = np.nan
+    return dict(method=name, knn=math.nan, logreg=math.nan) | {key: float(np.nanmean(values)) for key, values in outcomes.items()}, outcomes
 
 # %% ../nbs/04_evaluate.ipynb #7ddee0f1
 def _as_score(song)->symusic.Score:
@@ -324,7 +346,7 @@ def _as_score(song)->symusic.Score:
 def _paired_leads(first:dict, other:dict, seed:int)->dict:
     "measure -> (mean, low, high) of `first` minus `other`, song by song, with its bootstrap interval."
     intervals = bootstrap_intervals({key: first[key] - other[key] for key in first}, seed=seed)
-    return {key: (float((first[key] - other[key]).mean()), *intervals[key]) for key in first}
+    return {key: (float(np.nanmean(first[key] - other[key])), *intervals[key]) for key in first}
 
 # %% ../nbs/04_evaluate.ipynb #4ca038d2
 def embedding_report(embed_fns:dict,            # method name -> embed function `list[Score] -> [n, D]`
@@ -340,6 +362,7 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
     scores = [_as_score(song) for song in songs]
     if labels is not None and len(labels) != len(scores):
         raise ValueError(f'embedding_report: {len(labels)} labels for {len(scores)} songs; give one label per song')
+    if labels is not None and probe_mask(labels) is None: labels = None
     views = song_views(scores, crop_fraction, semitones, seed)
     rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, k, folds, seed) for name, embed_fn in embed_fns.items()])
     for row, outcome in zip(rows, outcomes): row['intervals'] = bootstrap_intervals(outcome, seed=seed)
