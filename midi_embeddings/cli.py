@@ -97,6 +97,9 @@ def similar_command(args:argparse.Namespace):
     if collection['embeddings'].shape[1] != embedder.dim:
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')
+    if collection['model_id'] and collection['model_id'] != embedder.model_id:
+        raise ValueError(f'{collection_path} was embedded by another model than the one now in {embedder.model_dir} '
+                         '(its weights or tokenizer differ); embed the collection again with this model')
     query, own_path = embedder.embed([args.query])[0], str(args.query.resolve())
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)

@@ -9,14 +9,14 @@ __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collectio
            'build_index', 'collection_index', 'search']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import sys, time
+import hashlib, sys, time
 from pathlib import Path
 import numpy as np
 import symusic, torch
 from fastcore.basics import chunked
 from tqdm.auto import tqdm
 from .corpus import read_midi, report_skips, safe_map, write_atomically
-from .tokenize import encode_score
+from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
 
@@ -69,6 +69,16 @@ class MIDIEmbedder:
 
     @property
     def dim(self)->int: return self.model.cfg.embed_dim
+
+    @property
+    def model_id(self)->str:
+        "A fingerprint of the weights and the tokenizer: the same for one checkpoint wherever it lies, another after retraining."
+        if not hasattr(self, '_model_id'):
+            digest = hashlib.sha256(tokenizer_identity(self.tokenizer).encode())
+            for name, tensor in sorted(self.model.state_dict().items()):
+                digest.update(name.encode()); digest.update(tensor.detach().float().cpu().numpy().tobytes())
+            self._model_id = digest.hexdigest()[:16]
+        return self._model_id
 
     def embed_ids(self, song_ids:list,      # token ids of each song, from `_song_ids`
                   batch_size:int=16,        # windows per forward pass
@@ -130,32 +140,35 @@ class MIDIEmbedder:
                    [(str(files[index]), error.removeprefix('ValueError: ')) for index, _, error in chunk if error])
 
 # %% ../nbs/07_embed.ipynb #8ba1c5b6
-COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')
+COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')  # and `model_id`, in files written since session 10
 
 def save_collection(path:Path,             # the .npz file to write
                     embeddings:np.ndarray, # [n, D] rows
                     paths:list,            # the file of each row
                     skipped:list,          # (path, reason) of each file left out
-                    model_dir:Path         # the checkpoint the rows come from
+                    model_dir:Path,        # the checkpoint the rows come from
+                    model_id:str=''        # its `MIDIEmbedder.model_id`
                    )->Path:
     "Write an embedded collection atomically; return its path."
     arrays = dict(embeddings=np.asarray(embeddings, np.float32), paths=np.array([str(p) for p in paths], dtype=str),
-                  skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())))
+                  skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())),
+                  model_id=np.array(model_id))
     write_atomically(Path(path), lambda file: np.savez(file, **arrays))
     return Path(path)
 
 # %% ../nbs/07_embed.ipynb #286bb533
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
-    "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path)."
+    "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files)."
     try:
-        with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in COLLECTION_KEYS}
+        with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id')}
     except (OSError, ValueError, EOFError) as error:
         raise ValueError(f'{path}: not a collection file ({type(error).__name__}: {error})') from None
-    if len(found) < len(COLLECTION_KEYS):
+    if not set(COLLECTION_KEYS) <= set(found):
         raise ValueError(f"{path}: not a collection file; it should hold {', '.join(COLLECTION_KEYS)} (write one with `midi-embeddings embed`)")
     return dict(embeddings=found['embeddings'], paths=found['paths'].tolist(),
-                skipped=[tuple(row) for row in found['skipped'].tolist()], model_dir=Path(str(found['model_dir'])))
+                skipped=[tuple(row) for row in found['skipped'].tolist()], model_dir=Path(str(found['model_dir'])),
+                model_id=str(found.get('model_id', '')))
 
 # %% ../nbs/07_embed.ipynb #7f699c82
 def embed_collection(embedder:MIDIEmbedder,   # the model
@@ -175,15 +188,16 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     earlier = dict(embeddings=np.zeros((0, embedder.dim), np.float32), paths=[], skipped=[])
     if resume and out.exists():
         earlier = load_collection(out)
-        if earlier['model_dir'] != model_dir:
-            raise ValueError(f"{out} was embedded by {earlier['model_dir']}, not {model_dir}: resume with that model or write another file")
+        same = earlier['model_id'] == embedder.model_id if earlier['model_id'] else earlier['model_dir'] == model_dir
+        if not same: raise ValueError(f"{out} was embedded by another model ({earlier['model_dir']}, as it was then), not the one in "
+                                      f'{model_dir}: resume with that model, or write another file')
     kept, skipped = list(earlier['paths']), list(earlier['skipped'])
     done = set(kept) | {path for path, _ in skipped}
     todo = [Path(path) for path in files if str(path) not in done]
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
     rows[:len(kept)] = earlier['embeddings']
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
-        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir)
+        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id)
     last_save = time.monotonic()
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
@@ -194,7 +208,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
                 if time.monotonic() - last_save >= save_every: save(); last_save = time.monotonic()
     finally: save()
     report_skips(skipped, len(kept), 'embedding')
-    return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir)
+    return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id)
 
 # %% ../nbs/07_embed.ipynb #7b68b6aa
 def _best(scores:np.ndarray, ids:np.ndarray, k:int)->tuple:
