@@ -7,8 +7,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'make_model',
-           'checkpoint_for', 'start_from_checkpoint', 'check_splits', 'embedding_snapshots', 'test_loss',
-           'quality_report', 'train']
+           'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'embedding_snapshots',
+           'test_loss', 'quality_report', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -198,13 +198,16 @@ def checkpoint_for(checkpoint, # a checkpoint directory, or a model directory ho
     return source
 
 # %% ../nbs/05a_workflow.ipynb #ac10ebfb
+def _shape_differences(saved:EncoderConfig, built:EncoderConfig)->str:
+    "How a saved model's shape differs from the one the config builds, e.g. 'embed_dim=64 (the config says 32)'; '' if it does not."
+    keys = ('vocab_size', 'max_seq_len', 'embed_dim', 'nhead', 'num_layers', 'bias')
+    return ', '.join(f'{key}={getattr(saved, key)} (the config says {getattr(built, key)})' for key in keys if getattr(saved, key) != getattr(built, key))
+
 def _copy_weights(model:MIDITransformerEncoder, source:MIDITransformerEncoder, checkpoint)->MIDITransformerEncoder:
     "`model` with `source`'s weights where the shapes agree; `ConfigError` naming `checkpoint` if the two models differ in shape."
-    shape = lambda cfg: {key: getattr(cfg, key) for key in ('vocab_size', 'max_seq_len', 'embed_dim', 'nhead', 'num_layers')}
-    theirs, ours = shape(source.cfg), shape(model.cfg)
-    if theirs != ours:
-        differing = ', '.join(f'{key}={theirs[key]} (the config says {ours[key]})' for key in ours if theirs[key] != ours[key])
-        raise ConfigError(f'train.init_from={checkpoint}: the checkpoint has {differing}; set train.* to its shape')
+    if differing := _shape_differences(source.cfg, model.cfg):
+        raise ConfigError(f'train.init_from={checkpoint}: the checkpoint has {differing}; set train.* to its shape '
+                          '(bias=True: a checkpoint of a version before session 10, which cannot be fine-tuned)')
     own = model.state_dict()
     model.load_state_dict({name: value for name, value in source.state_dict().items()
                            if name in own and own[name].shape == value.shape}, strict=False)
@@ -217,6 +220,20 @@ def start_from_checkpoint(model:MIDITransformerEncoder, # a new encoder, shaped 
                          )->MIDITransformerEncoder:
     "`model` with the weights of `checkpoint` (a projection head it lacks stays as built); `ConfigError` if they do not fit."
     return _copy_weights(model, checkpoint_for(checkpoint, tokenizer), checkpoint)
+
+# %% ../nbs/05a_workflow.ipynb #cf253b53
+def check_resume(model:MIDITransformerEncoder, # the encoder the config builds
+                 tokenizer,                    # the tokenizer the run uses
+                 out_dir:Path                  # the model directory that holds `last/`
+                ):
+    "`ConfigError` if the checkpoint a resumed run goes on from has another shape or tokenizer than the run; nothing if there is none."
+    last = find_checkpoint(Path(out_dir) / 'last')
+    if last is None: return
+    saved, saved_tokenizer = load_checkpoint(last)
+    if differing := _shape_differences(saved.cfg, model.cfg):
+        raise ConfigError(f'train.resume: {last} has {differing}; resume with the settings the run started with')
+    if tokenizer_identity(saved_tokenizer) != tokenizer_identity(tokenizer):
+        raise ConfigError(f'train.resume: {last} was trained with another tokenizer; use dataset.tokenizer_path={last / "tokenizer.json"}')
 
 # %% ../nbs/05a_workflow.ipynb #b85be32e
 def check_splits(splits:dict, cfg:DictConfig):
@@ -286,6 +303,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
     if initial is not None:
         model = _copy_weights(model, initial, cfg.train.init_from)
         print(f'weights from {cfg.train.init_from}')
+    if cfg.train.resume: check_resume(model, tokenizer, run_dir / cfg.train.model_name)
     print(f'{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, {model.cfg}')
     announce('training')
     viz = datasets['visualization']
