@@ -104,6 +104,7 @@ def similar_command(args:argparse.Namespace):
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)
     neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if collection['paths'][i] != own_path]
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
 
 # %% ../nbs/07a_cli.ipynb #1e7e5b39

@@ -193,7 +193,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
                                       f'{model_dir}: resume with that model, or write another file')
     kept, skipped = list(earlier['paths']), list(earlier['skipped'])
     done = set(kept) | {path for path, _ in skipped}
-    todo = [Path(path) for path in files if str(path) not in done]
+    todo = [path for path in dict.fromkeys(Path(p).resolve() for p in files) if str(path) not in done]  # absolute, each once
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
     rows[:len(kept)] = earlier['embeddings']
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
