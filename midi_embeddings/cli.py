@@ -67,7 +67,8 @@ def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision)
     files, out = _input_files(args.inputs), args.out or args.model_dir / COLLECTION_NAME
-    try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size)
+    try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
+                                       args.timeout)
     except KeyboardInterrupt as interrupt:
         print(f'\n{_interrupted_embedding(out, len(files))}', file=sys.stderr)
         sys.exit(_exit_code(interrupt))
@@ -175,6 +176,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--chunk-size', type=_at_least(1), default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
     embed.add_argument('--save-every', type=_at_least(0, float), default=300, help='seconds between saves of the collection as it grows (default: 300)')
+    embed.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read and tokenized; --resume tries files that timed out sooner again (default: 60)')
     embed.set_defaults(run=embed_command)
     similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')

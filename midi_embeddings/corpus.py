@@ -9,7 +9,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
            'folder_corpus', 'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score',
            'music21_to_score', 'write_atomically', 'default_cache_dir', 'write_manifest', 'read_manifest',
-           'music21_corpus', 'split_songs']
+           'worth_retrying', 'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, gc, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
@@ -476,6 +476,14 @@ def read_manifest(path:Path)->list[Song]:
 # %% ../nbs/01a_corpus.ipynb #852fc41c
 def _failure_marker(destination:Path)->Path: return destination.with_name(destination.name + '.failed')
 
+# %% ../nbs/01a_corpus.ipynb #de9d0f64
+def worth_retrying(reason:str,   # why an item was skipped, as `safe_map` gave it
+                   timeout:float # this run's timeout, in seconds
+                  )->bool:
+    "Whether an item skipped for `reason` may succeed now: it ran out of a shorter time than `timeout` gives."
+    timed_out = re.fullmatch(r'timed out after ([0-9.e+-]+)s', reason)  # the seconds as `safe_map` writes them (`:g`: 0.5, 1e-06)
+    return bool(timed_out) and float(timed_out.group(1)) < timeout
+
 # %% ../nbs/01a_corpus.ipynb #0f9505f3
 def _remembered_failure(destination:Path, # where the work's MIDI file would be
                         timeout:float     # this run's timeout: a work that timed out with a shorter one is tried again
@@ -484,8 +492,7 @@ def _remembered_failure(destination:Path, # where the work's MIDI file would be
     marker = _failure_marker(destination)
     if not marker.exists(): return None
     reason = marker.read_text().strip()
-    timed_out = re.match(r'timed out after ([\d.]+)s', reason)
-    return None if timed_out and float(timed_out.group(1)) < timeout else reason
+    return None if worth_retrying(reason, timeout) else reason
 
 # %% ../nbs/01a_corpus.ipynb #82530575
 def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:dict)->Song|None:

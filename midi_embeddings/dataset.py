@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from miditok.data_augmentation import augment_score
 from torch.utils.data import Dataset
-from .corpus import default_cache_dir, read_midi, report_skips, safe_map
+from .corpus import default_cache_dir, read_midi, report_skips, safe_map, worth_retrying
 from .tokenize import encode_file, encode_score, id_dtype, tokenizer_identity
 
 # %% ../nbs/01_dataset.ipynb #946eb996
@@ -86,10 +86,23 @@ def _write_token_cache(folder:Path, files:list, tokenizer, workers, timeout)->No
 # %% ../nbs/01_dataset.ipynb #6926839a
 def _remove_stale_builds(root:Path, max_age:float=24 * 3600):
     "Delete temporary build folders under `root` older than `max_age` seconds (left by killed builds)."
-    for folder in root.glob('.*.tmp'):
+    for folder in [*root.glob('.*.tmp'), *root.glob('.*.old')]:
         try:
             if time.time() - folder.stat().st_mtime > max_age: shutil.rmtree(folder, ignore_errors=True)
         except OSError: pass
+
+# %% ../nbs/01_dataset.ipynb #4fda0f2a
+def _timed_out_sooner(folder:Path, timeout:float)->bool:
+    "Whether the cache in `folder` left out a file that ran out of a shorter time than `timeout` gives (a busy machine, say)."
+    skipped = json.loads((folder / 'meta.json').read_text())['skipped'].values()
+    return any(worth_retrying(reason, timeout) for reason in skipped)
+
+def _move_aside(folder:Path):
+    "Remove the published cache `folder`: renamed away first, so that no reader finds half of it."
+    aside = folder.with_name(f'.{folder.name}.{uuid.uuid4().hex[:8]}.old')
+    try: os.rename(folder, aside)
+    except FileNotFoundError: return  # another process moved it already
+    shutil.rmtree(aside, ignore_errors=True)
 
 # %% ../nbs/01_dataset.ipynb #b2cd75ba
 def build_token_cache(files:list,                       # MIDI files, in song order
@@ -101,12 +114,14 @@ def build_token_cache(files:list,                       # MIDI files, in song or
     "The folder of the token cache of `files`: found by its key, or built in worker processes and published atomically."
     root = Path(cache_dir or default_cache_dir()) / 'tokens'
     folder = root / cache_key(files, tokenizer)
-    if (folder / 'meta.json').exists(): return folder
+    stale = (folder / 'meta.json').exists() and _timed_out_sooner(folder, timeout)  # built again, then put in place of the old one
+    if (folder / 'meta.json').exists() and not stale: return folder
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(root)
     building = root / f'.{folder.name}.{uuid.uuid4().hex[:8]}.tmp'
     try:
         _write_token_cache(building, files, tokenizer, workers, timeout)
+        if stale: _move_aside(folder)
         try: os.rename(building, folder)
         except OSError:
             if not (folder / 'meta.json').exists(): raise

@@ -15,7 +15,7 @@ import numpy as np
 import symusic, torch
 from fastcore.basics import chunked
 from tqdm.auto import tqdm
-from .corpus import read_midi, report_skips, safe_map, write_atomically
+from .corpus import read_midi, report_skips, safe_map, worth_retrying, write_atomically
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
@@ -191,7 +191,8 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
         same = earlier['model_id'] == embedder.model_id if earlier['model_id'] else earlier['model_dir'] == model_dir
         if not same: raise ValueError(f"{out} was embedded by another model ({earlier['model_dir']}, as it was then), not the one in "
                                       f'{model_dir}: resume with that model, or write another file')
-    kept, skipped = list(earlier['paths']), list(earlier['skipped'])
+    kept = list(earlier['paths'])
+    skipped = [(path, reason) for path, reason in earlier['skipped'] if not worth_retrying(reason, timeout)]  # timed out sooner: again
     done = set(kept) | {path for path, _ in skipped}
     todo = [path for path in dict.fromkeys(Path(p).resolve() for p in files) if str(path) not in done]  # absolute, each once
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
