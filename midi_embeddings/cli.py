@@ -56,10 +56,10 @@ def _input_files(inputs:list # MIDI files and folders (searched recursively)
     return list(files)
 
 # %% ../nbs/07a_cli.ipynb #50c66dcd
-def _interrupted_embedding(out:Path, n_files:int)->str:
+def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
     "What `embed` says when Ctrl-C or SIGTERM stops it: how much is saved, and how to go on."
-    if not out.exists(): return 'interrupted before any song was embedded'
-    saved = load_collection(out)
+    saved = load_collection(out) if out.exists() else None
+    if saved is None or saved['model_id'] != model_id: return 'interrupted before any song was embedded'  # a file there is another model's
     return (f"interrupted: {len(saved['paths']) + len(saved['skipped'])} of {n_files} files done and saved in {out}; "
             'the same command with --resume embeds the rest')
 
@@ -70,7 +70,7 @@ def embed_command(args:argparse.Namespace):
     try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
                                        args.timeout)
     except KeyboardInterrupt as interrupt:
-        print(f'\n{_interrupted_embedding(out, len(files))}', file=sys.stderr)
+        print(f'\n{_interrupted_embedding(out, len(files), embedder.model_id)}', file=sys.stderr)
         sys.exit(_exit_code(interrupt))
     if not collection['paths']:
         raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')

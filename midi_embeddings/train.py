@@ -38,10 +38,10 @@ def resolve_device(name:str='cuda')->torch.device:
     try: device = torch.device(name)
     except RuntimeError: raise ValueError(f"device={name!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'") from None
     if device.type == 'cuda' and not torch.cuda.is_available():
-        warnings.warn(f"device={name!r} but CUDA is not available on this machine; training on the CPU", stacklevel=2)
+        warnings.warn(f"device={name!r} but CUDA is not available on this machine; running on the CPU", stacklevel=2)
         return torch.device('cpu')
     if device.type == 'mps' and not torch.backends.mps.is_available():
-        warnings.warn(f"device={name!r} but MPS is not available on this machine; training on the CPU", stacklevel=2)
+        warnings.warn(f"device={name!r} but MPS is not available on this machine; running on the CPU", stacklevel=2)
         return torch.device('cpu')
     return device
 
@@ -565,7 +565,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
 # %% ../nbs/03_train.ipynb #fd1b8d0d
 def find_checkpoint(path)->Path|None:
     "The complete checkpoint at `path`: itself, its `best/` (a training directory), or the `.prev` of either after a kill mid-save."
-    path = Path(path)
+    path = Path(path).expanduser()
     for candidate in (path, path.with_name(path.name + '.prev'), path / 'best', path / 'best.prev'):
         if (candidate / 'config.json').exists(): return candidate
     return None
