@@ -93,6 +93,9 @@ def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_toke
     sequence = tokenizer.encode(score)
     if isinstance(sequence, list):
         raise ValueError(f'{type(tokenizer).__name__} tokenizer makes one stream per track; build it with make_tokenizer')
+    if not any(token.startswith(('Pitch', 'NoteOn')) for token in sequence.tokens):  # every note fell outside the tokenizer's range
+        low, high = tokenizer.config.pitch_range
+        raise ValueError(f'none of its notes lies in the pitch range of the tokenizer ({low} to {high - 1})')
     return np.asarray(sequence.ids, dtype=id_dtype(tokenizer))
 
 # %% ../nbs/00_tokenize.ipynb #ea4a0771
