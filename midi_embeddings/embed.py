@@ -10,6 +10,7 @@ __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collectio
 
 # %% ../nbs/07_embed.ipynb #32a918c5
 import hashlib, sys, time
+from functools import cached_property
 from pathlib import Path
 import numpy as np
 import symusic, torch
@@ -70,15 +71,13 @@ class MIDIEmbedder:
     @property
     def dim(self)->int: return self.model.cfg.embed_dim
 
-    @property
+    @cached_property
     def model_id(self)->str:
         "A fingerprint of the weights and the tokenizer: the same for one checkpoint wherever it lies, another after retraining."
-        if not hasattr(self, '_model_id'):
-            digest = hashlib.sha256(tokenizer_identity(self.tokenizer).encode())
-            for name, tensor in sorted(self.model.state_dict().items()):
-                digest.update(name.encode()); digest.update(tensor.detach().float().cpu().numpy().tobytes())
-            self._model_id = digest.hexdigest()[:16]
-        return self._model_id
+        digest = hashlib.sha256(tokenizer_identity(self.tokenizer).encode())
+        for name, tensor in sorted(self.model.state_dict().items()):
+            digest.update(name.encode()); digest.update(tensor.detach().float().cpu().numpy().tobytes())
+        return digest.hexdigest()[:16]
 
     def embed_ids(self, song_ids:list,      # token ids of each song, from `_song_ids`
                   batch_size:int=16,        # windows per forward pass
