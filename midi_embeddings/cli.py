@@ -9,7 +9,7 @@ __all__ = ['COLLECTION_NAME', 'Terminated', 'sigterm_as_interrupt', 'embed_comma
            'run_training', 'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
-import argparse, logging, os, shlex, signal, sys, threading
+import argparse, logging, os, shlex, shutil, signal, sys, threading
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
@@ -134,11 +134,18 @@ def _interrupted(cfg, hydra_cfg)->str:
     where = f"in epoch {state['epoch'] + 1}, after batch {state['iter']}" if state.get('iter') else f"after epoch {state['epoch']}"
     return f'interrupted; the run is saved in {last} ({where}); continue with:\n  {resume_command(hydra_cfg)}'
 
+def _drop_unused_run_dir(run_dir:Path):
+    "Delete Hydra's run directory of a run that stopped before any work: one that holds only `.hydra/` and empty logs."
+    if all(path.name == '.hydra' or path.suffix == '.log' and path.stat().st_size == 0 for path in run_dir.iterdir()):
+        shutil.rmtree(run_dir, ignore_errors=True)
+
 def run_training(cfg):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
     try:
         with sigterm_as_interrupt(): train(validate_config(cfg), run_dir=HydraConfig.get().runtime.output_dir)
-    except ConfigError as error: sys.exit(f'config error: {error}')
+    except ConfigError as error:
+        _drop_unused_run_dir(Path(HydraConfig.get().runtime.output_dir))  # a typo leaves no empty outputs/DATE/TIME behind
+        sys.exit(f'config error: {error}')
     except KeyboardInterrupt as interrupt:
         if int(os.environ.get('RANK', 0)) == 0: print(f'\n{_interrupted(cfg, HydraConfig.get())}', file=sys.stderr)  # torchrun: rank 0 speaks
         sys.exit(_exit_code(interrupt))
