@@ -114,8 +114,9 @@ def build_token_cache(files:list,                       # MIDI files, in song or
     "The folder of the token cache of `files`: found by its key, or built in worker processes and published atomically."
     root = Path(cache_dir or default_cache_dir()) / 'tokens'
     folder = root / cache_key(files, tokenizer)
-    stale = (folder / 'meta.json').exists() and _timed_out_sooner(folder, timeout)  # built again, then put in place of the old one
-    if (folder / 'meta.json').exists() and not stale: return folder
+    found = (folder / 'meta.json').exists()
+    stale = found and _timed_out_sooner(folder, timeout)  # built again, then put in place of the old one
+    if found and not stale: return folder
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(root)
     building = root / f'.{folder.name}.{uuid.uuid4().hex[:8]}.tmp'

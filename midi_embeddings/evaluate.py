@@ -313,7 +313,7 @@ def probe_mask(labels,        # one label per song
     return np.isin(labels, names[counts >= 2])
 
 # %% ../nbs/04_evaluate.ipynb #aa2c78ac
-def _method_row(name:str, embed_fn:Callable, views:dict, labels, k:int, folds:int, seed:int)->tuple[dict, dict]:
+def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, k:int, folds:int, seed:int)->tuple[dict, dict]:
     "One report row, and its per-song outcomes (NaN: a song a measure leaves out): probes and retrieval of one embed function on the shared views."
     progress = tqdm(total=6, desc=f'embedding views ({name})', leave=False)
     def embed(scores):
@@ -323,7 +323,7 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, k:int, folds:in
     songs = embed(views['songs'])
     outcomes = {}
     if labels is not None:
-        probed = np.flatnonzero(probe_mask(labels, warn=False))
+        probed = np.flatnonzero(probed)  # `probe_mask` of the labels
         for key, hits in (('knn', lambda x, y: knn_hits(x, y, k, folds, seed)), ('logreg', lambda x, y: logreg_hits(x, y, folds, seed))):
             outcomes[key] = np.full(len(labels), np.nan)
             outcomes[key][probed] = hits(songs[probed], np.asarray(labels)[probed])
@@ -362,9 +362,10 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
     scores = [_as_score(song) for song in songs]
     if labels is not None and len(labels) != len(scores):
         raise ValueError(f'embedding_report: {len(labels)} labels for {len(scores)} songs; give one label per song')
-    if labels is not None and probe_mask(labels) is None: labels = None
+    probed = probe_mask(labels) if labels is not None else None
+    if probed is None: labels = None
     views = song_views(scores, crop_fraction, semitones, seed)
-    rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, k, folds, seed) for name, embed_fn in embed_fns.items()])
+    rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, k, folds, seed) for name, embed_fn in embed_fns.items()])
     for row, outcome in zip(rows, outcomes): row['intervals'] = bootstrap_intervals(outcome, seed=seed)
     rows[0]['differences'] = {row['method']: _paired_leads(outcomes[0], outcome, seed) for row, outcome in zip(rows[1:], outcomes[1:])}
     print(f'{len(scores)} songs' + ('' if labels is None else f', {len(set(labels))} labels') + '\n' + report_table(rows))
