@@ -12,11 +12,12 @@ __all__ = ['PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'us
            'ContrastiveCallback', 'MetricsCallback', 'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback',
            'ShortRunCallback', 'SnapshotCallback', 'WandbCallback', 'save_checkpoint', 'find_checkpoint',
            'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
-           'distributed_setup', 'objective_callbacks', 'fit']
+           'distributed_setup', 'local_leader_first', 'objective_callbacks', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
 import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -198,9 +199,12 @@ class LengthBucketSampler:
         batches += [batches[i % len(batches)] for i in range(-len(batches) % self.world_size)]  # every rank gets as many
         return iter(batches[self.rank::self.world_size][self.start:])
 
-    def __len__(self):
+    def total_batches(self)->int:
+        "Batches of the epoch over all ranks, before the repeats that even out the ranks' shares."
         n = len(self.lengths) if self.windows_per_song is None else int(np.minimum(np.bincount(self.song_idx), self.windows_per_song).sum())
-        return math.ceil(math.ceil(n / self.batch_size) / self.world_size)
+        return math.ceil(n / self.batch_size)
+
+    def __len__(self): return math.ceil(self.total_batches() / self.world_size)
 
 # %% ../nbs/03_train.ipynb #42d8ede2
 class CancelFitException(Exception): "Stop training after the current stage."
@@ -286,6 +290,7 @@ class Learner:
         self.raw_model = raw_model if raw_model is not None else model
         self.cbs = sorted(cbs, key=lambda cb: cb.order)
         self.epoch, self.step, self.history, self.epoch_logs = 0, 0, [], {}
+        self.iter, self.repeat = 0, False  # the batch's place in this rank's share of the epoch; whether it repeats another rank's
         self.iter_start, self.partial_metrics = 0, None  # training batches already done in `epoch`, and their metrics (a run resumed mid-epoch)
         self.stop, self.save_asked = StopRequests(), False  # a stop asked for by a signal; a save mid-epoch asked for by a callback
         self.best_checkpoint = self.last_checkpoint = None
@@ -298,6 +303,11 @@ class Learner:
     def autocast(self):
         "bf16 autocast when `bf16` (see `use_bf16`); full precision otherwise."
         return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
+
+    @property
+    def batch_index(self)->int:
+        "The batch's place among all ranks' batches of the epoch (rank r takes every `world_size`-th, from the r-th): the same batch has the same index on any number of processes."
+        return self.rank + self.iter * self.world_size
 
     @property
     def unpadded(self)->bool:
@@ -329,8 +339,9 @@ class Learner:
         for sampler in (getattr(self.dl, 'batch_sampler', None), getattr(self.dl, 'sampler', None)):
             if hasattr(sampler, 'set_epoch'): sampler.set_epoch(self.epoch)
             if hasattr(sampler, 'start'): sampler.start = start
-        batches = iter(self.dl)
+        batches, total = iter(self.dl), getattr(getattr(self.dl, 'batch_sampler', None), 'total_batches', lambda: math.inf)()
         for self.iter in itertools.count(start):
+            self.repeat = self.batch_index >= total  # a batch another rank also has, there only to keep the ranks in step
             if self.training and self.seed is not None: torch.manual_seed(seed_for(self.seed, self.rank, self.epoch, self.iter))
             self.batch = next(batches, None)  # drawn after the seeding: a dataset's augmentations draw from it too
             if self.batch is None: break
@@ -385,7 +396,8 @@ class MaskedLMCallback(Callback):
         return cls(tokenizer['MASK_None'], len(tokenizer), tokenizer.special_tokens_ids, mask_prob, seed)
 
     def before_batch(self, learn):
-        generator = torch.Generator().manual_seed(seed_for(self.seed, learn.rank, learn.epoch + 1 if learn.training else 0, learn.iter))
+        key = (learn.rank, learn.epoch + 1, learn.iter) if learn.training else (0, 0, learn.batch_index)  # validation: the same masks on any number of processes
+        generator = torch.Generator().manual_seed(seed_for(self.seed, *key))
         ids, labels = self.mask(learn.batch['input_ids'], learn.batch['attention_mask'], generator=generator)
         learn.batch = dict(learn.batch, input_ids=ids, labels=labels)
 
@@ -415,6 +427,7 @@ class MetricsCallback(Callback):
 
     def after_loss(self, learn):
         for name, (loss, weight) in learn.loss_terms.items():
+            weight = 0 if learn.repeat else weight  # counted where it is not a repeat; the term stays, so every rank sums the same terms
             self.sums[name] = self.sums.get(name, torch.zeros(2, dtype=torch.float64)) + torch.tensor([loss.item() * weight, weight], dtype=torch.float64)
         self.tokens += learn.batch['attention_mask'].sum().item()
 
@@ -686,6 +699,18 @@ def distributed_setup(device:torch.device)->tuple:
         device = torch.device('cuda', local_rank % torch.cuda.device_count()); torch.cuda.set_device(device)  # each rank may see only its own GPU
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world_size, device
+
+# %% ../nbs/03_train.ipynb #308b8e2c
+@contextmanager
+def local_leader_first(timeout:float=12 * 3600): # seconds the other processes may wait for the leaders
+    "Under torchrun, run the block on each machine's first process (LOCAL_RANK 0) first and then on the others, which find what it wrote; alone, just run it."
+    if not dist.is_initialized(): yield; return
+    group = dist.new_group(backend='gloo', timeout=timedelta(seconds=timeout))  # its own timeout: a first corpus conversion can take an hour
+    leader = int(os.environ.get('LOCAL_RANK', 0)) == 0
+    if not leader: dist.barrier(group=group)
+    yield
+    if leader: dist.barrier(group=group)
+    dist.destroy_process_group(group)
 
 # %% ../nbs/03_train.ipynb #842170d8
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')

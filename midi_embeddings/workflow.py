@@ -8,7 +8,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'make_model',
            'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'embedding_snapshots',
-           'test_loss', 'quality_report', 'train']
+           'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
-import json, os
+import json, logging, os
+from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
@@ -24,6 +25,7 @@ from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs,
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
+from .train import distributed_setup, local_leader_first
 from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
@@ -274,6 +276,18 @@ def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device)->list[
     labels = [s.label for s in held_out] if all(s.label for s in held_out) else None
     return embedding_report(fns, [read_midi(s.path) for s in held_out], labels, seed=cfg.seed)
 
+# %% ../nbs/05a_workflow.ipynb #6762ea66
+@contextmanager
+def rank_zero_speaks(rank:int): # this process's rank (0 alone: nothing is silenced)
+    "Silence this process's prints and the library's log lines below errors unless it is rank 0."
+    if rank == 0: yield; return
+    logger = logging.getLogger('midi_embeddings')
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with open(os.devnull, 'w') as devnull, redirect_stdout(devnull): yield
+    finally: logger.setLevel(level)
+
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
           run_dir:Path='outputs',  # where checkpoints, reports and pages go
@@ -282,58 +296,60 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
     "Run the workflow of `cfg` into `run_dir`; return the metrics and the files written."
     cfg, run_dir = validate_config(cfg), Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    device = resolve_device(cfg.device)
-    announce('corpus and splits')
-    if splits is None:
-        splits = split_songs(load_songs(cfg), seed=cfg.seed)
-        check_splits(splits, cfg)
-    elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]:
-        raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
-    print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
-    announce('tokenizer')
-    tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
-                                        cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
-                                        timeout=cfg.dataset.timeout)
-    initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from else None  # a wrong tokenizer is said before the datasets
-    announce('datasets')
-    datasets = make_datasets(splits, tokenizer, cfg)
-    print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
-    announce('model')
-    model = make_model(cfg, tokenizer)
-    if initial is not None:
-        model = _copy_weights(model, initial, cfg.train.init_from)
-        print(f'weights from {cfg.train.init_from}')
-    if cfg.train.resume: check_resume(model, tokenizer, run_dir / cfg.train.model_name)
-    print(f'{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, {model.cfg}')
-    announce('training')
-    viz = datasets['visualization']
-    viz_songs = _songs_of(viz.files, splits['visualization'])
-    history = EmbeddingHistory(run_dir / 'embedding_history.npz', [p.name for p in viz.files],
-                               [s.label for s in viz_songs], [s.duration for s in viz_songs])
-    wandb_on = cfg.wandb.mode != 'disabled'
-    learn = fit(model, datasets['train'], datasets['validation'], tokenizer, run_dir / cfg.train.model_name,
-                cfg.train.epochs, cfg.train.batch_size, cfg.train.learning_rate, cfg.train.weight_decay,
-                cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
-                dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
-                [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
-                cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every)
-    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
-    if learn.rank != 0: return {}
-    best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
-    announce('test loss')
-    metrics = test_loss(best, datasets['test'], tokenizer, cfg, device)
-    print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)")
-    announce('embedding quality')
-    report = quality_report(best, tokenizer, splits, cfg, device)
-    announce('visualizations')
-    write_manifest(_songs_in(splits), run_dir / 'songs.csv')
-    viz_embeddings = embed_songs(best, viz, device=device, progress=False)
-    files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
-                 tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
-                 animation=history.animation_html(run_dir / 'training_animation.html'),
-                 report=_write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
-    print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
-    return dict(test=metrics, embeddings=report, files=files)
+    rank, _, device = distributed_setup(resolve_device(cfg.device))  # under torchrun: join the group before the data is prepared
+    with rank_zero_speaks(rank):
+        with local_leader_first():  # under torchrun: one process per machine converts, learns and tokenizes; the others then read
+            announce('corpus and splits')
+            if splits is None:
+                splits = split_songs(load_songs(cfg), seed=cfg.seed)
+                check_splits(splits, cfg)
+            elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]:
+                raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
+            print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
+            announce('tokenizer')
+            tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
+                                                cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
+                                                timeout=cfg.dataset.timeout)
+            initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from else None  # a wrong tokenizer is said before the datasets
+            announce('datasets')
+            datasets = make_datasets(splits, tokenizer, cfg)
+            print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
+        announce('model')
+        model = make_model(cfg, tokenizer)
+        if initial is not None:
+            model = _copy_weights(model, initial, cfg.train.init_from)
+            print(f'weights from {cfg.train.init_from}')
+        if cfg.train.resume: check_resume(model, tokenizer, run_dir / cfg.train.model_name)
+        print(f'{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, {model.cfg}')
+        announce('training')
+        viz = datasets['visualization']
+        viz_songs = _songs_of(viz.files, splits['visualization'])
+        history = EmbeddingHistory(run_dir / 'embedding_history.npz', [p.name for p in viz.files],
+                                   [s.label for s in viz_songs], [s.duration for s in viz_songs])
+        wandb_on = cfg.wandb.mode != 'disabled'
+        learn = fit(model, datasets['train'], datasets['validation'], tokenizer, run_dir / cfg.train.model_name,
+                    cfg.train.epochs, cfg.train.batch_size, cfg.train.learning_rate, cfg.train.weight_decay,
+                    cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
+                    dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
+                    [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
+                    cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every)
+        if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+        if rank != 0: return {}
+        best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
+        announce('test loss')
+        metrics = test_loss(best, datasets['test'], tokenizer, cfg, device)
+        print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)")
+        announce('embedding quality')
+        report = quality_report(best, tokenizer, splits, cfg, device)
+        announce('visualizations')
+        write_manifest(_songs_in(splits), run_dir / 'songs.csv')
+        viz_embeddings = embed_songs(best, viz, device=device, progress=False)
+        files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
+                     tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
+                     animation=history.animation_html(run_dir / 'training_animation.html'),
+                     report=_write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
+        print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
+        return dict(test=metrics, embeddings=report, files=files)
 
 # %% ../nbs/05a_workflow.ipynb #b81b7c9e
 def _songs_of(paths, songs):
