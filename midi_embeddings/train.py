@@ -7,12 +7,12 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/train.html.md"""
 # %% auto #0
 __all__ = ['PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'use_bf16', 'set_seed', 'seed_for', 'mask_tokens',
            'nt_xent', 'TwoViews', 'Halves', 'split_part', 'collate_views', 'window_index', 'LengthBucketSampler',
-           'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs',
-           'EncoderForTraining', 'TrainingInterrupted', 'StopRequests', 'Learner', 'MaskedLMCallback',
-           'ContrastiveCallback', 'MetricsCallback', 'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback',
-           'ShortRunCallback', 'SnapshotCallback', 'WandbCallback', 'save_checkpoint', 'find_checkpoint',
-           'load_checkpoint', 'load_train_state', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
-           'distributed_setup', 'local_leader_first', 'objective_callbacks', 'fit']
+           'leave_stops_to_trainer', 'SeededItems', 'CancelFitException', 'CancelEpochException',
+           'CancelBatchException', 'Callback', 'with_cbs', 'EncoderForTraining', 'TrainingInterrupted', 'StopRequests',
+           'Learner', 'MaskedLMCallback', 'ContrastiveCallback', 'MetricsCallback', 'ProgressCallback',
+           'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback', 'WandbCallback',
+           'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'load_train_state', 'CheckpointCallback',
+           'make_optimizer', 'warmup_cosine', 'distributed_setup', 'local_leader_first', 'objective_callbacks', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
 import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
@@ -103,10 +103,17 @@ def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i an
 
 # %% ../nbs/03_train.ipynb #a453536d
 class TwoViews(Dataset):
-    "Item i is two independent reads of `dataset[i]`: two augmented random crops of song i with `MIDIDatasetDynamic`."
-    def __init__(self, dataset): self.dataset = dataset
+    "Item i is two independent reads of `dataset[i]` (two augmented random crops of song i with `MIDIDatasetDynamic`), split at one random share of the window: the first view before it, the second after it."
+    def __init__(self, dataset,
+                 split_share:tuple|None=None): # split each pair at a random share in [low, high]; None = whole views
+        self.dataset, self.split_share = dataset, split_share
     def __len__(self): return len(self.dataset)
-    def __getitem__(self, index:int)->tuple: return self.dataset[index], self.dataset[index]
+    def __getitem__(self, index:int)->tuple:
+        first, second = self.dataset[index], self.dataset[index]
+        if self.split_share is None: return first, second
+        share = torch.empty(()).uniform_(*self.split_share).item()
+        return (dict(first, input_ids=split_part(first['input_ids'], share, after=False)),
+                dict(second, input_ids=split_part(second['input_ids'], share, after=True)))
 
 # %% ../nbs/03_train.ipynb #19c96517
 class Halves(Dataset):
@@ -130,15 +137,9 @@ def split_part(ids:torch.Tensor, # a window's ids
 
 # %% ../nbs/03_train.ipynb #06c6eeb0
 def collate_views(batch:list,                # (first view, second view) items
-                  pad_id:int,                # id filling the positions after a window's end
-                  split_share:tuple|None=None # split each pair at a random share in [low, high]: first view before, second after; None = whole views
+                  pad_id:int                 # id filling the positions after a window's end
                  )->dict:
     "One padded batch of 2B windows: the first views in rows 0..B-1, the second views in rows B..2B-1."
-    if split_share is not None:
-        shares = torch.empty(len(batch)).uniform_(*split_share).tolist()
-        batch = [(dict(first, input_ids=split_part(first['input_ids'], share, after=False)),
-                  dict(second, input_ids=split_part(second['input_ids'], share, after=True)))
-                 for (first, second), share in zip(batch, shares)]
     return collate_windows([first for first, _ in batch] + [second for _, second in batch], pad_id)
 
 # %% ../nbs/03_train.ipynb #2e6aba52
@@ -161,10 +162,11 @@ class LengthBucketSampler:
                  song_idx=None,                    # song of each window; needed for `windows_per_song`
                  windows_per_song:int|None=None,   # use at most this many windows of a song per epoch (drawn anew each epoch)
                  chunk_batches:int=64,             # batches sorted together: larger = less padding, less randomness
-                 rank:int=0, world_size:int=1      # this process's share under DDP
+                 rank:int=0, world_size:int=1,     # this process's share under DDP
+                 item_seeds:bool=False             # batches of (index, seed) pairs for `SeededItems`, the seed a function of (seed, epoch, batch, position)
                 ):
         self.lengths, self.batch_size, self.shuffle, self.seed = np.asarray(lengths), batch_size, shuffle, seed
-        self.song_idx, self.windows_per_song = song_idx, windows_per_song
+        self.song_idx, self.windows_per_song, self.item_seeds = song_idx, windows_per_song, item_seeds
         if windows_per_song is not None and song_idx is None: raise ValueError('windows_per_song needs song_idx')
         self.chunk, self.rank, self.world_size, self.epoch = chunk_batches * batch_size, rank, world_size, 0
         self.start = 0  # this rank's batches to skip at the start of the epoch (a run resumed mid-epoch)
@@ -197,7 +199,9 @@ class LengthBucketSampler:
     def __iter__(self):
         batches = self.batches()
         batches += [batches[i % len(batches)] for i in range(-len(batches) % self.world_size)]  # every rank gets as many
-        return iter(batches[self.rank::self.world_size][self.start:])
+        mine = list(enumerate(batches))[self.rank::self.world_size][self.start:]  # (index among all ranks' batches, batch)
+        if not self.item_seeds: return iter(batch for _, batch in mine)
+        return iter([(i, seed_for(self.seed, self.epoch + 1, index, position)) for position, i in enumerate(batch)] for index, batch in mine)
 
     def total_batches(self)->int:
         "Batches of the epoch over all ranks, before the repeats that even out the ranks' shares."
@@ -205,6 +209,22 @@ class LengthBucketSampler:
         return math.ceil(n / self.batch_size)
 
     def __len__(self): return math.ceil(self.total_batches() / self.world_size)
+
+# %% ../nbs/03_train.ipynb #c4e99065
+def leave_stops_to_trainer(worker_id:int):
+    "A data loader worker's start: a process group of its own, out of reach of a terminal's Ctrl-C and of signals to the training process's group; the training process stops cleanly, then ends its workers."
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.default_int_handler); signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the trainer's handlers, which a fork copies
+
+class SeededItems(Dataset):
+    "Fetch `dataset[index]` for the key `(index, seed)` with torch's generator seeded by `seed`: the item is a function of its key, in any process."
+    def __init__(self, dataset): self.dataset = dataset
+    def __len__(self): return len(self.dataset)
+    def __getitem__(self, key:tuple):
+        index, seed = key
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return self.dataset[index]
 
 # %% ../nbs/03_train.ipynb #42d8ede2
 class CancelFitException(Exception): "Stop training after the current stage."
@@ -753,7 +773,8 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         temperature:float=0.1,         # NT-Xent temperature of the contrastive objective
         split_share:tuple=(0.25, 0.75),# contrastive training pairs: the window split at a random share in this range, one view each side
         precision:str='auto',          # auto | bf16 | fp32: bf16 autocast where the hardware has it (see `use_bf16`)
-        save_every:float=0             # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM only
+        save_every:float=0,            # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM only
+        workers:int=0                  # worker processes fetching training items (for augmented datasets); 0: in this process
        )->Learner:
     "Train with `objective`; return the Learner (`history`, `best_checkpoint`, `last_checkpoint`)."
     objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
@@ -766,17 +787,18 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     if lr <= 0: raise ValueError(f'lr={lr}: must be positive')
     if not 0 <= warmup_pct < 1: raise ValueError(f'warmup_pct={warmup_pct}: must be in [0, 1)')
     if save_every < 0: raise ValueError(f'save_every={save_every}: must be at least 0 (0: no saves in the middle of an epoch)')
+    if workers < 0: raise ValueError(f'workers={workers}: must be at least 0 (0: items are fetched in this process)')
     rank, world_size, device = distributed_setup(resolve_device(device) if isinstance(device, str) else device)
     set_seed(seed + rank)
     raw_model = model.to(device)
-    def loader(ds, shuffle, views=None, windows_per_song=windows_per_song):
+    def loader(ds, shuffle, views=None, windows_per_song=windows_per_song, workers=0):
         lengths, songs = window_index(ds)
-        sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size)
-        collate = partial(collate_windows, pad_id=model.cfg.pad_id) if views is None else \
-                  partial(collate_views, pad_id=model.cfg.pad_id, split_share=split_share if shuffle else None)
+        sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size, item_seeds=True)
+        collate = partial(collate_windows if views is None else collate_views, pad_id=model.cfg.pad_id)
         # a new iterator draws a seed from `generator`: its own, not torch's, whose state a resume puts back
-        return DataLoader(ds if views is None else views(ds), batch_sampler=sampler, collate_fn=collate, generator=torch.Generator())
-    train_dl = loader(train_ds, True, TwoViews if contrastive else None)
+        return DataLoader(SeededItems(ds if views is None else views(ds)), batch_sampler=sampler, collate_fn=collate,
+                          num_workers=workers, persistent_workers=workers > 0, worker_init_fn=leave_stops_to_trainer, generator=torch.Generator())
+    train_dl = loader(train_ds, True, partial(TwoViews, split_share=split_share) if contrastive else None, workers=workers)
     valid_dl = (loader(valid_ds, False, Halves, windows_per_song=1) if contrastive else loader(valid_ds, False)) if valid_ds is not None else None
     opt = make_optimizer(raw_model, lr, weight_decay)
     total_steps = epochs * len(train_dl)

@@ -6,9 +6,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
-           'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'make_model',
-           'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'embedding_snapshots',
-           'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
+           'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'loader_workers',
+           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits',
+           'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, write_atomically, Song, midi_files
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, write_atomically, Song, midi_files, _usable_cpus
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
@@ -44,7 +44,7 @@ class DatasetConfig:
     "Corpus, tokenizer and dataset settings (`dataset.*`)."
     tokenizer_path:str=MISSING; limit:Optional[int]=MISSING; source:str=MISSING; labels_from_folders:bool=MISSING
     tokenizer:str=MISSING; vocab_size:int=MISSING; pitch_intervals:bool=MISSING; kind:str=MISSING; cache_dir:Optional[str]=MISSING
-    timeout:float=MISSING
+    timeout:float=MISSING; loader_workers:Optional[int]=MISSING
 
 @dataclass
 class WandbConfig:
@@ -98,6 +98,7 @@ def _range_rules(cfg):
         ('dataset.vocab_size', d.vocab_size, d.vocab_size >= 1, 'a positive integer'),
         ('dataset.kind', d.kind, d.kind in ('presaved', 'dynamic'), 'presaved | dynamic'),
         ('dataset.timeout', d.timeout, d.timeout > 0, 'a positive number of seconds'),
+        ('dataset.loader_workers', d.loader_workers, d.loader_workers is None or d.loader_workers >= 0, 'null (automatic) or an integer >= 0'),
         ('dataset.tokenizer_path', d.tokenizer_path, bool(d.tokenizer_path), 'a file path'),
         ('wandb.viz_interval', w.viz_interval, w.viz_interval >= 1, 'an integer >= 1'),
         ('wandb.mode', w.mode, w.mode in ('disabled', 'offline', 'online'), 'disabled | offline | online'),
@@ -175,6 +176,13 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     train = (MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
              if augmented else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
+
+# %% ../nbs/05a_workflow.ipynb #62727b4c
+def loader_workers(cfg:DictConfig, train_ds, device:torch.device)->int:
+    "Worker processes that fetch the training items: `dataset.loader_workers`; when null, up to 8 for an augmented training set (the CPUs shared among the machine's ranks), none for a presaved one."
+    if cfg.dataset.loader_workers is not None: return cfg.dataset.loader_workers
+    if not isinstance(train_ds, MIDIDatasetDynamic): return 0
+    return max(1, min(8, _usable_cpus() // int(os.environ.get('LOCAL_WORLD_SIZE', 1))))
 
 # %% ../nbs/05a_workflow.ipynb #4bc058e3
 def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
@@ -332,7 +340,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
                     [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
-                    cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every)
+                    cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every,
+                    workers=loader_workers(cfg, datasets['train'], device))
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if rank != 0: return {}
         best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
