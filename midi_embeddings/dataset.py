@@ -206,9 +206,10 @@ def augment(score,                       # the song (left unchanged)
     return augmented
 
 # %% ../nbs/01_dataset.ipynb #b02b5c31
-def _check_readable(path)->int:
-    "The number of notes of the MIDI file at `path`; raises ValueError if it cannot be used."
-    return read_midi(path).note_num()
+class _WindowLength:
+    "Picklable worker: the length of a file's window before augmentation (its ids, at most `max_seq_len`); raises ValueError if the file cannot be used."
+    def __init__(self, tokenizer, max_seq_len:int): self.tokenizer, self.max_seq_len = tokenizer, max_seq_len
+    def __call__(self, path)->int: return min(len(encode_file(self.tokenizer, path)), self.max_seq_len)
 
 # %% ../nbs/01_dataset.ipynb #6151d2fc
 class MIDIDatasetDynamic(Dataset):
@@ -220,18 +221,19 @@ class MIDIDatasetDynamic(Dataset):
                  transpose:tuple=(-5, 5),         # semitones: smallest and largest pitch shift
                  velocity_jitter:tuple=(-8, 8),   # smallest and largest velocity shift
                  tempo_range:tuple=(0.9, 1.1),    # smallest and largest tempo factor
-                 workers:int|None=None,           # worker processes checking the files once; 0: in this process
-                 timeout:float=60                 # seconds allowed to read one file
+                 workers:int|None=None,           # worker processes checking (tokenizing) the files once; 0: in this process
+                 timeout:float=60                 # seconds allowed to read and tokenize one file
                 ):
         paths = [Path(getattr(f, 'path', f)) for f in files]
         self.tokenizer, self.max_seq_len, self.pad_id = tokenizer, max_seq_len, tokenizer.pad_token_id
         self.augmentation = dict(transpose=transpose, velocity_jitter=velocity_jitter, tempo_range=tempo_range)
-        readable, self.skipped = set(), {}
-        for index, _, error in safe_map(_check_readable, paths, workers, timeout, desc='checking files'):
+        readable, self.skipped = {}, {}  # readable: file index -> window length
+        for index, length, error in safe_map(_WindowLength(tokenizer, max_seq_len), paths, workers, timeout, desc='checking files'):
             if error: self.skipped[str(paths[index])] = error
-            else: readable.add(index)
+            else: readable[index] = length
         report_skips(sorted(self.skipped.items()), len(readable), 'dynamic dataset')
         self.files = [path for index, path in enumerate(paths) if index in readable]
+        self.lengths = np.array([readable[index] for index in sorted(readable)], dtype=np.int64)  # before augmentation: for batching similar lengths
         if not self.files: raise ValueError(f'none of the {len(paths)} files could be read: {self.skipped}')
 
     @property

@@ -144,9 +144,10 @@ def collate_views(batch:list,                # (first view, second view) items
 
 # %% ../nbs/03_train.ipynb #2e6aba52
 def window_index(dataset)->tuple:
-    "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) when present, else read once."
-    spans = getattr(dataset, 'spans', None)
+    "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) or `dataset.lengths` (`MIDIDatasetDynamic`, one item a song) when present, else read once."
+    spans, known = getattr(dataset, 'spans', None), getattr(dataset, 'lengths', None)
     if spans is not None: lengths, songs = spans[:, 2] - spans[:, 1], spans[:, 0]
+    elif known is not None: lengths, songs = known, np.arange(len(known))
     else:
         items = [dataset[i] for i in range(len(dataset))]
         lengths, songs = [len(item['input_ids']) for item in items], [int(item['song_idx']) for item in items]
