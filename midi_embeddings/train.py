@@ -330,15 +330,11 @@ class Learner:
         "The batch's place among all ranks' batches of the epoch (rank r takes every `world_size`-th, from the r-th): the same batch has the same index on any number of processes."
         return self.rank + self.iter * self.world_size
 
-    @property
-    def unpadded(self)->bool:
-        "True when the batch has no padding: the model then runs attention without a mask (the fastest kernels)."
-        return bool(self.batch['attention_mask'].all())
-
     @with_cbs('batch')
     def one_batch(self):
+        unpadded = bool(self.batch['attention_mask'].all())  # asked of the batch on the CPU: a GPU is not waited for
         self.batch = {k: v.to(self.device, non_blocking=True) for k, v in self.batch.items()}
-        attention_mask = None if self.unpadded else self.batch['attention_mask']
+        attention_mask = None if unpadded else self.batch['attention_mask']  # no padding: attention without a mask, the fastest kernels
         self.loss_terms = {}
         with self.autocast():
             self.preds = self.model(self.batch['input_ids'], attention_mask, self.batch.get('labels'))
@@ -371,9 +367,11 @@ class Learner:
 
     def act_on_requests(self):
         "After a training batch, the same on every rank: if any rank was asked to stop, run `before_stop` and raise `TrainingInterrupted`; else if any asked for a save, run `before_save`."
-        asked = torch.tensor([self.stop.signum or 0, int(self.save_asked)], device=self.device)
-        if self.world_size > 1: dist.all_reduce(asked, op=dist.ReduceOp.MAX)
-        signum, save = asked.tolist()
+        signum, save = self.stop.signum or 0, int(self.save_asked)
+        if self.world_size > 1:
+            asked = torch.tensor([signum, save], device=self.device)
+            dist.all_reduce(asked, op=dist.ReduceOp.MAX)
+            signum, save = asked.tolist()
         self.save_asked = False
         if signum:
             self.callback('before_stop')
@@ -421,9 +419,10 @@ class MaskedLMCallback(Callback):
         generator = torch.Generator().manual_seed(seed_for(self.seed, *key))
         ids, labels = self.mask(learn.batch['input_ids'], learn.batch['attention_mask'], generator=generator)
         learn.batch = dict(learn.batch, input_ids=ids, labels=labels)
+        self.labelled = int((labels != -100).sum())  # counted on the CPU, before the batch moves to the device
 
     def after_pred(self, learn):
-        learn.loss_terms['mlm'] = (learn.preds['mlm_loss'], (learn.batch['labels'] != -100).sum().item())
+        learn.loss_terms['mlm'] = (learn.preds['mlm_loss'], self.labelled)
 
 # %% ../nbs/03_train.ipynb #c3b8aca9
 class ContrastiveCallback(Callback):
@@ -446,11 +445,13 @@ class MetricsCallback(Callback):
             self.sums, self.tokens = dict(learn.partial_metrics['sums']), int(learn.partial_metrics['tokens'])
         learn.partial_metrics = None
 
+    def before_batch(self, learn): self.batch_tokens = int(learn.batch['attention_mask'].sum())  # on the CPU, before the move
+
     def after_loss(self, learn):
         for name, (loss, weight) in learn.loss_terms.items():
             weight = 0 if learn.repeat else weight  # counted where it is not a repeat; the term stays, so every rank sums the same terms
             self.sums[name] = self.sums.get(name, torch.zeros(2, dtype=torch.float64)) + torch.tensor([loss.item() * weight, weight], dtype=torch.float64)
-        self.tokens += learn.batch['attention_mask'].sum().item()
+        self.tokens += self.batch_tokens
 
     def totals(self, learn)->tuple[dict, int]:
         "({term: [weighted loss sum, weight]}, tokens) of the epoch so far, summed over all ranks."
