@@ -178,7 +178,9 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
 # %% ../nbs/05a_workflow.ipynb #62727b4c
-def loader_workers(cfg:DictConfig, train_ds, device:torch.device)->int:
+def loader_workers(cfg:DictConfig, # the run's configuration
+                   train_ds        # the training dataset
+                  )->int:
     "Worker processes that fetch the training items: `dataset.loader_workers`; when null, up to 8 for an augmented training set (the CPUs shared among the machine's ranks), none for a presaved one."
     if cfg.dataset.loader_workers is not None: return cfg.dataset.loader_workers
     if not isinstance(train_ds, MIDIDatasetDynamic): return 0
@@ -341,7 +343,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
                     [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
                     cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every,
-                    workers=loader_workers(cfg, datasets['train'], device))
+                    workers=loader_workers(cfg, datasets['train']))
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if rank != 0: return {}
         best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
