@@ -9,10 +9,11 @@ __all__ = ['PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'us
            'nt_xent', 'TwoViews', 'Halves', 'split_part', 'collate_views', 'window_index', 'LengthBucketSampler',
            'leave_stops_to_trainer', 'SeededItems', 'CancelFitException', 'CancelEpochException',
            'CancelBatchException', 'Callback', 'with_cbs', 'EncoderForTraining', 'TrainingInterrupted', 'StopRequests',
-           'Learner', 'MaskedLMCallback', 'ContrastiveCallback', 'MetricsCallback', 'ProgressCallback',
-           'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback', 'WandbCallback',
-           'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'load_train_state', 'CheckpointCallback',
-           'make_optimizer', 'warmup_cosine', 'distributed_setup', 'local_leader_first', 'objective_callbacks', 'fit']
+           'Learner', 'MaskedLMCallback', 'gathered_views', 'ContrastiveCallback', 'MetricsCallback',
+           'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback',
+           'WandbCallback', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'load_train_state',
+           'CheckpointCallback', 'make_optimizer', 'warmup_cosine', 'distributed_setup', 'local_leader_first',
+           'objective_callbacks', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
 import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
@@ -424,6 +425,31 @@ class MaskedLMCallback(Callback):
     def after_pred(self, learn):
         learn.loss_terms['mlm'] = (learn.preds['mlm_loss'], self.labelled)
 
+# %% ../nbs/03_train.ipynb #fb10f995
+class _GatherRows(torch.autograd.Function):
+    "Every rank's `rows` (equal shapes), stacked in rank order; the gradient of this rank's rows is the sum of every rank's."
+    @staticmethod
+    def forward(ctx, rows:torch.Tensor)->torch.Tensor:
+        gathered = [torch.empty_like(rows) for _ in range(dist.get_world_size())]
+        dist.all_gather(gathered, rows.contiguous())
+        return torch.stack(gathered)
+    @staticmethod
+    def backward(ctx, grad:torch.Tensor)->torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad)
+        return grad[dist.get_rank()]
+
+def gathered_views(projections:torch.Tensor # [2B, P] this rank's views: rows i and i + B are two views of one song
+                  )->torch.Tensor:
+    "The views of every DDP rank's batch in `nt_xent`'s layout ([2N, P]: all first views, then all second views), gradients flowing back to each rank's own."
+    pairs = projections.view(2, -1, projections.shape[-1]).transpose(0, 1)  # [B, 2, P]
+    sizes = [torch.zeros(1, dtype=torch.long, device=projections.device) for _ in range(dist.get_world_size())]
+    dist.all_gather(sizes, torch.tensor([len(pairs)], device=projections.device))
+    sizes = [int(size) for size in sizes]
+    padded = F.pad(pairs, (0, 0, 0, 0, 0, max(sizes) - len(pairs)))  # the ranks' batches may differ in size
+    every = torch.cat([rows[:size] for rows, size in zip(_GatherRows.apply(padded), sizes)])  # [N, 2, P]
+    return every.transpose(0, 1).reshape(-1, projections.shape[-1])
+
 # %% ../nbs/03_train.ipynb #c3b8aca9
 class ContrastiveCallback(Callback):
     "Add NT-Xent on the batch's projected vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
@@ -431,6 +457,7 @@ class ContrastiveCallback(Callback):
     def __init__(self, temperature:float=0.1): self.temperature = temperature
     def after_pred(self, learn):
         projections = learn.preds['projections']
+        if learn.training and learn.world_size > 1: projections = gathered_views(projections)  # negatives from every rank's batch
         learn.loss_terms['contrastive'] = (nt_xent(projections, self.temperature), len(projections))
 
 # %% ../nbs/03_train.ipynb #7e031b1c
