@@ -23,6 +23,7 @@ step 120 python3 bench/embed.py --device cuda
 step 200 python3 script.py --config-name=large_model dataset.limit=200 train.epochs=1 hydra.run.dir=/tmp/large_smoke
 # The contrastive path on the GPU: augmented windows made by data loader workers while the GPU trains.
 step 90 python3 script.py train.objective=contrastive dataset.limit=60 train.epochs=1 hydra.run.dir=/tmp/contrastive_smoke
+step 90 python3 bench/loader.py --limit 60 --workers 8
 # torch.compile at large_model's shape, if time is left.
 step 150 python3 bench/train_throughput.py --device cuda --dtype bf16 --embed-dim 768 --layers 8 --heads 12 --seq-len 2048 \
   --batch-size 32 --vocab-size 8000 --steps 3 --rounds 5 --compile

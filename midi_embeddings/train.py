@@ -13,7 +13,7 @@ __all__ = ['PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'resolve_device', 'us
            'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback',
            'WandbCallback', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'load_train_state',
            'CheckpointCallback', 'make_optimizer', 'warmup_cosine', 'distributed_setup', 'local_leader_first',
-           'objective_callbacks', 'fit']
+           'make_loader', 'objective_callbacks', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
 import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
@@ -761,6 +761,25 @@ def local_leader_first(timeout:float=12 * 3600): # seconds the other processes m
     if leader: dist.barrier(group=group)
     dist.destroy_process_group(group)
 
+# %% ../nbs/03_train.ipynb #b27e6c0c
+def make_loader(ds,                          # windows: items {'input_ids', 'song_idx'}
+                shuffle:bool,                # True: training batches, shuffled anew each epoch; False: validation, in length order
+                views=None,                  # None, or a wrapper making view pairs of the items (`TwoViews`, `Halves`)
+                windows_per_song:int|None=None, # at most this many windows of a song per epoch; None = all
+                workers:int=0,               # worker processes fetching the items; 0: in this process
+                batch_size:int=8,            # windows (songs, with views) per batch
+                seed:int=0,                  # base of the batches' order and of the items' seeds
+                pad_id:int=0,                # id filling the positions after a window's end
+                rank:int=0, world_size:int=1 # this process's share under DDP
+               )->DataLoader:
+    "The data loader `fit` trains and validates with: length-bucketed batches, each item fetched with its own seed."
+    lengths, songs = window_index(ds)
+    sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size, item_seeds=True)
+    collate = partial(collate_windows if views is None else collate_views, pad_id=pad_id)
+    # a new iterator draws a seed from `generator`: its own, not torch's, whose state a resume puts back
+    return DataLoader(SeededItems(ds if views is None else views(ds)), batch_sampler=sampler, collate_fn=collate,
+                      num_workers=workers, persistent_workers=workers > 0, worker_init_fn=leave_stops_to_trainer, generator=torch.Generator())
+
 # %% ../nbs/03_train.ipynb #842170d8
 OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 
@@ -820,15 +839,9 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     rank, world_size, device = distributed_setup(resolve_device(device) if isinstance(device, str) else device)
     set_seed(seed + rank)
     raw_model = model.to(device)
-    def loader(ds, shuffle, views=None, windows_per_song=windows_per_song, workers=0):
-        lengths, songs = window_index(ds)
-        sampler = LengthBucketSampler(lengths, batch_size, shuffle, seed, songs, windows_per_song, rank=rank, world_size=world_size, item_seeds=True)
-        collate = partial(collate_windows if views is None else collate_views, pad_id=model.cfg.pad_id)
-        # a new iterator draws a seed from `generator`: its own, not torch's, whose state a resume puts back
-        return DataLoader(SeededItems(ds if views is None else views(ds)), batch_sampler=sampler, collate_fn=collate,
-                          num_workers=workers, persistent_workers=workers > 0, worker_init_fn=leave_stops_to_trainer, generator=torch.Generator())
-    train_dl = loader(train_ds, True, partial(TwoViews, split_share=split_share) if contrastive else None, workers=workers)
-    valid_dl = (loader(valid_ds, False, Halves, windows_per_song=1) if contrastive else loader(valid_ds, False)) if valid_ds is not None else None
+    loader = partial(make_loader, batch_size=batch_size, seed=seed, pad_id=model.cfg.pad_id, rank=rank, world_size=world_size)
+    train_dl = loader(train_ds, True, partial(TwoViews, split_share=split_share) if contrastive else None, windows_per_song, workers)
+    valid_dl = (loader(valid_ds, False, Halves, windows_per_song=1) if contrastive else loader(valid_ds, False, windows_per_song=windows_per_song)) if valid_ds is not None else None
     opt = make_optimizer(raw_model, lr, weight_decay)
     total_steps = epochs * len(train_dl)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, partial(warmup_cosine, total_steps=total_steps,
