@@ -331,6 +331,12 @@ class Learner:
         "The batch's place among all ranks' batches of the epoch (rank r takes every `world_size`-th, from the r-th): the same batch has the same index on any number of processes."
         return self.rank + self.iter * self.world_size
 
+    def read_loss(self):
+        "The loss terms' values as floats (`term_values`, `loss_value`): the step's one wait for the device, shared by every callback."
+        values = torch.stack([loss.detach().float() for loss, _ in self.loss_terms.values()]).tolist()
+        self.term_values = dict(zip(self.loss_terms, values))
+        self.loss_value = math.fsum(values)
+
     @with_cbs('batch')
     def one_batch(self):
         unpadded = bool(self.batch['attention_mask'].all())  # asked of the batch on the CPU: a GPU is not waited for
@@ -342,6 +348,7 @@ class Learner:
             self.callback('after_pred')
         if not self.loss_terms: raise RuntimeError('no loss: add an objective callback (MaskedLMCallback, ContrastiveCallback)')
         self.loss = sum(loss for loss, _ in self.loss_terms.values())
+        self.read_loss()
         self.callback('after_loss')
         if not self.training: return
         self.loss.backward()
@@ -475,9 +482,9 @@ class MetricsCallback(Callback):
     def before_batch(self, learn): self.batch_tokens = int(learn.batch['attention_mask'].sum())  # on the CPU, before the move
 
     def after_loss(self, learn):
-        for name, (loss, weight) in learn.loss_terms.items():
+        for name, (_, weight) in learn.loss_terms.items():
             weight = 0 if learn.repeat else weight  # counted where it is not a repeat; the term stays, so every rank sums the same terms
-            self.sums[name] = self.sums.get(name, torch.zeros(2, dtype=torch.float64)) + torch.tensor([loss.item() * weight, weight], dtype=torch.float64)
+            self.sums[name] = self.sums.get(name, torch.zeros(2, dtype=torch.float64)) + torch.tensor([learn.term_values[name] * weight, weight], dtype=torch.float64)
         self.tokens += self.batch_tokens
 
     def totals(self, learn)->tuple[dict, int]:
@@ -531,7 +538,7 @@ class ProgressCallback(Callback):
                         leave=False, unit='batch', file=sys.stderr)
     def after_batch(self, learn):
         self.bar.update(1)
-        if learn.training: self.bar.set_postfix(loss=f'{learn.loss.item():.4f}', refresh=False)
+        if learn.training: self.bar.set_postfix(loss=f'{learn.loss_value:.4f}', refresh=False)
     def after_epoch(self, learn): self.bar.close()
 
 # %% ../nbs/03_train.ipynb #89b27abd
@@ -542,11 +549,12 @@ class NaNGuardCallback(Callback):
     "Raise `NonFiniteLossError` naming the step when the loss is NaN or infinite on any rank."
     order, all_ranks = 0, True
     def after_loss(self, learn):
-        finite = torch.isfinite(learn.loss.detach()).to(torch.int32).reshape(1)
-        if learn.world_size > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-        if finite.item(): return
+        finite = math.isfinite(learn.loss_value)
+        if learn.world_size > 1:  # through the training device: nccl reduces only CUDA tensors
+            flag = torch.tensor([int(finite)], device=learn.device); dist.all_reduce(flag, op=dist.ReduceOp.MIN); finite = bool(flag.item())
+        if finite: return
         phase = 'training' if learn.training else 'validation'
-        raise NonFiniteLossError(f'loss is {learn.loss.item()} at step {learn.step} (epoch {learn.epoch + 1}, {phase} '
+        raise NonFiniteLossError(f'loss is {learn.loss_value} at step {learn.step} (epoch {learn.epoch + 1}, {phase} '
                                  f'batch {learn.iter}); training stopped, last good checkpoint: {learn.last_checkpoint or "none yet"}')
 
 # %% ../nbs/03_train.ipynb #7426437e
@@ -584,7 +592,7 @@ class WandbCallback(Callback):
         self.run = wandb.init(project=self.project, mode=self.mode, config=self.config, dir=self.dir, name=self.name)
 
     def after_batch(self, learn):
-        if learn.training: self.run.log({'train/loss': learn.loss.item(), 'lr': learn.opt.param_groups[0]['lr']}, step=learn.step)
+        if learn.training: self.run.log({'train/loss': learn.loss_value, 'lr': learn.opt.param_groups[0]['lr']}, step=learn.step)
 
     def after_epoch(self, learn):
         if learn.training and learn.valid_dl is not None: return
