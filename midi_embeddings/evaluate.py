@@ -73,7 +73,7 @@ def stratified_folds(labels,      # one label per song
     n_splits = min(folds, int(counts.min()))
     if len(names) < 2 or n_splits < 2:
         raise ValueError(f'cross-validation needs at least 2 labels with 2 songs each; got {dict(zip(names.tolist(), counts.tolist()))}')
-    if n_splits < folds: warnings.warn(f'{n_splits} folds instead of {folds}: label {names[counts.argmin()]!r} has only {counts.min()} songs')
+    if n_splits < folds: warnings.warn(f"{n_splits}-fold cross-validation instead of {folds}: label '{names[counts.argmin()]}' has only {counts.min()} songs")
     return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
 
 # %% ../nbs/04_evaluate.ipynb #dcd8f689
@@ -364,8 +364,11 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
         raise ValueError(f'embedding_report: {len(labels)} labels for {len(scores)} songs; give one label per song')
     probed = probe_mask(labels) if labels is not None else None
     if probed is None: labels = None
+    else: stratified_folds(np.asarray(labels)[probed], folds, seed)  # says here, once, if a label has fewer songs than folds
     views = song_views(scores, crop_fraction, semitones, seed)
-    rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, k, folds, seed) for name, embed_fn in embed_fns.items()])
+    with warnings.catch_warnings():  # not again for each probe of each method
+        warnings.filterwarnings('ignore', message='.*-fold cross-validation instead of')
+        rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, k, folds, seed) for name, embed_fn in embed_fns.items()])
     for row, outcome in zip(rows, outcomes): row['intervals'] = bootstrap_intervals(outcome, seed=seed)
     rows[0]['differences'] = {row['method']: _paired_leads(outcomes[0], outcome, seed) for row, outcome in zip(rows[1:], outcomes[1:])}
     print(f'{len(scores)} songs' + ('' if labels is None else f', {len(set(labels))} labels') + '\n' + report_table(rows))
