@@ -8,7 +8,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/evaluate.html.md"""
 __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'stratified_folds', 'knn_hits', 'knn_accuracy', 'logreg_hits',
            'logreg_accuracy', 'retrieval_ranks', 'retrieval_scores', 'crop_score', 'split_halves', 'transpose_score',
            'tfidf_embeddings', 'tfidf_embed_fn', 'encoder_embed_fn', 'song_views', 'report_table',
-           'bootstrap_intervals', 'interval_table', 'probe_mask', 'embedding_report']
+           'bootstrap_intervals', 'interval_table', 'probe_mask', 'embedding_report', 'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
 import math, warnings
@@ -27,7 +27,8 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from miditok.utils import get_bars_ticks
 from .tokenize import encode_score
-from .transformer import embed_songs, song_windows
+from .train import set_seed
+from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 
 # %% ../nbs/04_evaluate.ipynb #f726326f
 def perplexity(loss:float # mean cross-entropy per token, in nats
@@ -374,3 +375,22 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
     print(f'{len(scores)} songs' + ('' if labels is None else f', {len(set(labels))} labels') + '\n' + report_table(rows))
     print(f'\n95% bootstrap intervals over the {len(scores)} songs, and the paired lead of {rows[0]["method"]}:\n' + interval_table(rows))
     return list(rows)
+
+# %% ../nbs/04_evaluate.ipynb #037a7037
+def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
+                 tokenizer,              # the tokenizer it was trained with
+                 songs:list,             # Scores, MIDI paths or corpus `Song`s to report on
+                 labels=None,            # one label per song, or None for the retrieval measures only
+                 fit_songs=None,         # songs TF-IDF learns its vocabulary and IDF from; None: `songs`
+                 seed:int=42,            # seed of the untrained encoder's weights, the folds and the views
+                 folds:int=5,            # cross-validation folds of the label probes
+                 device=None             # defaults to the model's device
+                )->list[dict]:
+    "`embedding_report` of `model` (row 'ours') beside TF-IDF ('tfidf') and the same encoder untrained ('untrained')."
+    scores = [_as_score(song) for song in songs]
+    set_seed(seed)
+    untrained = MIDITransformerEncoder(model.cfg).to(device or next(model.parameters()).device).eval()
+    fns = {'ours': encoder_embed_fn(model, tokenizer, device=device),
+           'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else [_as_score(song) for song in fit_songs]),
+           'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}
+    return embedding_report(fns, scores, labels, folds=folds, seed=seed)

@@ -26,7 +26,7 @@ from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
-from .evaluate import evaluate_loss, embedding_report, encoder_embed_fn, tfidf_embed_fn
+from .evaluate import evaluate_loss, model_report
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
 # %% ../nbs/05a_workflow.ipynb #cbd999fd
@@ -279,12 +279,9 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
 def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
     held_out = splits['validation'] + splits['test']
-    untrained = make_model(cfg, tokenizer).to(device).eval()
-    fns = {'ours': encoder_embed_fn(model, tokenizer, device=device),
-           'tfidf': tfidf_embed_fn(tokenizer, [read_midi(s.path) for s in splits['train']]),
-           'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}
     labels = [s.label for s in held_out] if all(s.label for s in held_out) else None
-    return embedding_report(fns, [read_midi(s.path) for s in held_out], labels, seed=cfg.seed)
+    return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
+                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device)
 
 # %% ../nbs/05a_workflow.ipynb #6762ea66
 @contextmanager
