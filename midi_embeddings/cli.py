@@ -13,9 +13,9 @@ import argparse, json, logging, os, shlex, shutil, signal, sys, threading, warni
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
-from tqdm.auto import tqdm
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
+from tqdm.auto import tqdm
 from .corpus import folder_corpus, midi_files, read_midi, write_atomically
 from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, search
 from .evaluate import model_report
