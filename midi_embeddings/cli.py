@@ -16,7 +16,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
-from .corpus import folder_corpus, midi_files, read_midi, write_atomically
+from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically
 from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
@@ -115,6 +115,7 @@ def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device)
     songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, workers=args.workers, timeout=args.timeout) if song.n_notes]
+    if args.limit: songs = sorted(balanced_subset(songs, args.limit, args.seed, label=lambda song: song.label), key=lambda song: str(song.path))
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file(s) with notes; the report needs 2 at least')
     labels = [song.label for song in songs]
     if not all(labels):
@@ -224,7 +225,8 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     evaluate.add_argument('folder', type=Path, metavar='FOLDER', help='MIDI files (searched recursively); the first sub-folder of a file is its label')
     evaluate.add_argument('--out', type=Path, help='also write the report as JSON')
-    evaluate.add_argument('--seed', type=int, default=42, help="seed of the untrained encoder's weights, the folds and the views (default: 42)")
+    evaluate.add_argument('--limit', type=_at_least(2), help='report on at most this many files, as equally many per label as there are (default: all)')
+    evaluate.add_argument('--seed', type=int, default=42, help="seed of the untrained encoder's weights, the folds, the views and --limit's draw (default: 42)")
     evaluate.add_argument('--device', help=device_help)
     evaluate.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
