@@ -23,6 +23,7 @@ import argparse
 import numpy as np, torch, torch.nn.functional as F
 from sklearn.linear_model import LogisticRegressionCV
 from midi_embeddings.corpus import read_midi, split_songs
+from midi_embeddings.dataset import collate_windows
 from midi_embeddings.embed import MIDIEmbedder
 from midi_embeddings.evaluate import knn_hits, tfidf_embed_fn
 from midi_embeddings.tokenize import encode_score, make_tokenizer
@@ -43,14 +44,12 @@ def probe_accuracy(train_x, train_y, test_x, test_y)->float:
     probe = LogisticRegressionCV(Cs=[0.1, 1, 10, 100], cv=5, max_iter=3000).fit(train_x, train_y)
     return float((probe.predict(test_x) == test_y).mean())
 
-def padded_batches(song_ids:list, labels:np.ndarray, batch_size:int, order:np.ndarray):
+def padded_batches(song_ids:list, labels:np.ndarray, batch_size:int, order:np.ndarray, pad_id:int):
     "(ids [B, T], mask [B, T], labels [B]) batches of whole songs, in `order`."
     for start in range(0, len(order), batch_size):
         rows = order[start:start + batch_size]
-        ids = torch.zeros(len(rows), max(len(song_ids[i]) for i in rows), dtype=torch.long)
-        mask = torch.zeros_like(ids, dtype=torch.bool)
-        for r, i in enumerate(rows): ids[r, :len(song_ids[i])], mask[r, :len(song_ids[i])] = torch.as_tensor(song_ids[i]), True
-        yield ids, mask, torch.as_tensor(labels[rows])
+        batch = collate_windows([dict(input_ids=torch.as_tensor(song_ids[i]), song_idx=i) for i in rows], pad_id)
+        yield batch['input_ids'], batch['attention_mask'], torch.as_tensor(labels[rows])
 
 def region_logits(model, head, ids, mask):
     "Region logits from the mean of each song's real positions' final states."
@@ -70,13 +69,13 @@ def fine_tuned_accuracy(embedder:MIDIEmbedder, train_songs, train_y, test_songs,
     accuracies = []
     for epoch in range(epochs):
         model.train()
-        for ids, mask, y in padded_batches(train_ids, train_y, 32, rng.permutation(len(train_ids))):
+        for ids, mask, y in padded_batches(train_ids, train_y, 32, rng.permutation(len(train_ids)), model.cfg.pad_id):
             loss = F.cross_entropy(region_logits(model, head, ids, mask), y)
             opt.zero_grad(); loss.backward(); opt.step()
         model.eval()
         with torch.no_grad():
             hits = [region_logits(model, head, ids, mask).argmax(-1) == y
-                    for ids, mask, y in padded_batches(test_ids, test_y, 64, np.arange(len(test_ids)))]
+                    for ids, mask, y in padded_batches(test_ids, test_y, 64, np.arange(len(test_ids)), model.cfg.pad_id)]
         accuracies.append(float(torch.cat(hits).float().mean()))
         print(f'  fine-tuned classifier, epoch {epoch + 1}: {accuracies[-1]:.3f}', flush=True)
     return accuracies
