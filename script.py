@@ -8,12 +8,16 @@
 
 `midi-embeddings train ...` (the console script of an installed package) runs the same task.
 """
+import sys
+from pathlib import Path
 import hydra
-from midi_embeddings.cli import run_training
+from midi_embeddings.cli import run_training, unknown_key_error
 
 
 @hydra.main(config_path='configs', config_name='config', version_base=None)
 def main(cfg): run_training(cfg)
 
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    if error := unknown_key_error(sys.argv[1:], Path(__file__).resolve().parent / 'configs'): sys.exit(f'config error: {error}')
+    main()
