@@ -116,6 +116,8 @@ def similar_command(args:argparse.Namespace):
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device)
+    others = {str(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}
+    if len(others) < len(args.against): raise ValueError('--against names a model twice')
     songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, workers=args.workers, timeout=args.timeout) if song.n_notes]
     if args.limit: songs = sorted(balanced_subset(songs, args.limit, args.seed, label=lambda song: song.label), key=lambda song: str(song.path))
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file(s) with notes; the report needs 2 at least')
@@ -123,9 +125,11 @@ def evaluate_command(args:argparse.Namespace):
     if not all(labels):
         print(f'{sum(not label for label in labels)} files lie directly in {args.folder}, outside any sub-folder: no labels, retrieval measures only', file=sys.stderr)
         labels = None
-    rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed, device=embedder.device)
+    rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
+                        device=embedder.device, others={name: (other.model, other.tokenizer) for name, other in others.items()})
     if args.out:
-        write_atomically(args.out, json.dumps(dict(model_dir=str(embedder.model_dir), folder=str(args.folder), rows=rows), indent=2).encode())
+        write_atomically(args.out, json.dumps(dict(model_dir=str(embedder.model_dir), folder=str(args.folder), rows=rows,
+                                                   against={name: str(other.model_dir) for name, other in others.items()}), indent=2).encode())
         print(f'report written to {args.out}', file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #a7b57fcc
@@ -268,6 +272,8 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     evaluate.add_argument('folder', type=Path, metavar='FOLDER', help='MIDI files (searched recursively); the first sub-folder of a file is its label')
     evaluate.add_argument('--out', type=Path, help='also write the report as JSON')
+    evaluate.add_argument('--against', type=Path, nargs='+', default=[], metavar='OTHER_MODEL_DIR',
+                          help="more models, a row each named as given, on the same views; the leads are the first model's over each")
     evaluate.add_argument('--limit', type=_at_least(2), help='report on at most this many files, as equally many per label as there are (default: all)')
     evaluate.add_argument('--seed', type=int, default=42, help="seed of the untrained encoder's weights, the folds, the views and --limit's draw (default: 42)")
     evaluate.add_argument('--device', help=device_help)

@@ -384,13 +384,17 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  fit_songs=None,         # songs TF-IDF learns its vocabulary and IDF from; None: `songs`
                  seed:int=42,            # seed of the untrained encoder's weights, the folds and the views
                  folds:int=5,            # cross-validation folds of the label probes
-                 device=None             # defaults to the model's device
+                 device=None,            # defaults to the model's device
+                others:dict|None=None   # more trained models, name -> (model, tokenizer): rows after 'ours', on the same views
                 )->list[dict]:
-    "`embedding_report` of `model` (row 'ours') beside TF-IDF ('tfidf') and the same encoder untrained ('untrained')."
+    "`embedding_report` of `model` (row 'ours') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained')."
+    others = others or {}
+    if taken := sorted(set(others) & {'ours', 'tfidf', 'untrained'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
     scores = [_as_score(song) for song in songs]
     set_seed(seed)
     untrained = MIDITransformerEncoder(model.cfg).to(device or next(model.parameters()).device).eval()
     fns = {'ours': encoder_embed_fn(model, tokenizer, device=device),
+           **{name: encoder_embed_fn(other, other_tokenizer, device=device) for name, (other, other_tokenizer) in others.items()},
            'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else [_as_score(song) for song in fit_songs]),
            'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}
     return embedding_report(fns, scores, labels, folds=folds, seed=seed)
