@@ -385,7 +385,7 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  seed:int=42,            # seed of the untrained encoder's weights, the folds and the views
                  folds:int=5,            # cross-validation folds of the label probes
                  device=None,            # defaults to the model's device
-                others:dict|None=None   # more trained models, name -> (model, tokenizer): rows after 'ours', on the same views
+                 others:dict|None=None   # more trained models, name -> (model, tokenizer): rows after 'ours', on the same views
                 )->list[dict]:
     "`embedding_report` of `model` (row 'ours') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained')."
     others = others or {}
