@@ -118,12 +118,14 @@ def evaluate_command(args:argparse.Namespace):
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device)
     others = {str(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}
     if len(others) < len(args.against): raise ValueError('--against names a model twice')
-    songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, workers=args.workers, timeout=args.timeout) if song.n_notes]
+    songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, labels_file=args.labels, label_columns=args.label_columns,
+                                            workers=args.workers, timeout=args.timeout) if song.n_notes]
     if args.limit: songs = sorted(balanced_subset(songs, args.limit, args.seed, label=lambda song: song.label), key=lambda song: str(song.path))
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file(s) with notes; the report needs 2 at least')
     labels = [song.label for song in songs]
-    if not all(labels):
-        print(f'{sum(not label for label in labels)} files lie directly in {args.folder}, outside any sub-folder: no labels, retrieval measures only', file=sys.stderr)
+    if not any(labels):
+        why = f'{args.labels} labels none of them' if args.labels else f'they lie directly in {args.folder}, outside any sub-folder'
+        print(f'{len(songs)} files without labels ({why}): retrieval measures only', file=sys.stderr)
         labels = None
     rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
                         device=embedder.device, others={name: (other.model, other.tokenizer) for name, other in others.items()})
@@ -272,6 +274,8 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     evaluate.add_argument('folder', type=Path, metavar='FOLDER', help='MIDI files (searched recursively); the first sub-folder of a file is its label')
     evaluate.add_argument('--out', type=Path, help='also write the report as JSON')
+    evaluate.add_argument('--labels', type=Path, metavar='TABLE.csv', help="labels from a CSV table of files (relative to FOLDER, or absolute) and labels, instead of sub-folders; files it does not name count in retrieval only")
+    evaluate.add_argument('--label-columns', nargs=2, default=['path', 'label'], metavar=('FILES', 'LABELS'), help="the table's columns (default: path label; MAESTRO's: midi_filename canonical_composer)")
     evaluate.add_argument('--against', type=Path, nargs='+', default=[], metavar='OTHER_MODEL_DIR',
                           help="more models, a row each named as given, on the same views; the leads are the first model's over each")
     evaluate.add_argument('--limit', type=_at_least(2), help='report on at most this many files, as equally many per label as there are (default: all)')

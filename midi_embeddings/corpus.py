@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 # %% auto #0
 __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
            'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
-           'folder_corpus', 'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score',
+           'folder_corpus', 'read_labels', 'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score',
            'music21_to_score', 'write_atomically', 'default_cache_dir', 'write_manifest', 'read_manifest',
            'worth_retrying', 'music21_corpus', 'split_songs']
 
@@ -237,7 +237,7 @@ class Song:
     "One MIDI file of a corpus, with its label and size."
     path: Path                  # the MIDI file
     label: str|None = None      # class of the song (composer, region, sub-folder), None if unlabelled
-    label_set: str|None = None  # what the labels mean: 'composers', 'folk', 'folders', or None
+    label_set: str|None = None  # what the labels mean: 'composers', 'folk', 'folders', 'table' (a CSV file), or None
     source: str = ''            # where it came from: the folder, or the music21 work it was converted from
     n_notes: int = 0            # notes in the file
     duration: float = 0.0       # length in seconds
@@ -272,21 +272,48 @@ def report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each
 # %% ../nbs/01a_corpus.ipynb #1a1494cc
 def folder_corpus(root:Path,                     # folder of .mid/.midi files (searched recursively)
                   labels_from_folders:bool=False,# label each song with its first sub-folder under `root`
+                  labels_file:Path|None=None,    # CSV table of files and labels (`read_labels`); it replaces the folders' labels
+                  label_columns=('path', 'label'), # the table's columns of files and of labels
                   workers:int|None=None,         # worker processes for parsing; 0: in this process
                   timeout:float=60,              # seconds one file may take to parse
                   max_bytes:int=16 * 2**20       # larger files are skipped
                  )->list[Song]:
     "The readable MIDI files under `root` as songs; bad files are skipped with a warning and counted."
     root, files = Path(root), midi_files(root)
+    table = read_labels(labels_file, root, *label_columns) if labels_file else None
+    label_set = 'table' if table is not None else 'folders' if labels_from_folders else None
     songs, skipped = [], []
     read = partial(_midi_facts, max_bytes=max_bytes)
     for index, facts, error in safe_map(read, files, workers, timeout, desc=f'reading {root.name or root}'):
         if error: skipped.append((str(files[index]), error)); continue
         parts = files[index].relative_to(root).parts if files[index] != root else ()
-        label = parts[0] if labels_from_folders and len(parts) > 1 else None
-        songs.append(Song(files[index], label, 'folders' if labels_from_folders else None, str(root), *facts))
+        label = table.get(files[index].resolve()) if table is not None else parts[0] if labels_from_folders and len(parts) > 1 else None
+        songs.append(Song(files[index], label, label_set, str(root), *facts))
     report_skips(sorted(skipped), len(songs), f'{root}')
+    if table is not None and (unmatched := len(set(table) - {song.path.resolve() for song in songs})):
+        log.warning(f'{labels_file}: {unmatched} of the {len(table)} files it labels are not among the readable MIDI files of {root}')
     return sorted(songs, key=lambda song: str(song.path))
+
+# %% ../nbs/01a_corpus.ipynb #66a95bfe
+def read_labels(path:Path,                # CSV file with a header row, one row per labelled file
+                root:Path,                # folder the table's relative paths start from
+                path_column:str='path',   # column naming each file (relative to `root`, or absolute)
+                label_column:str='label'  # column holding its label; rows with an empty path or label are ignored
+               )->dict[Path, str]:
+    "Resolved file path -> label, from a CSV table such as the metadata datasets ship (MAESTRO: `midi_filename`, `canonical_composer`)."
+    path = Path(path)
+    if not path.is_file(): raise ValueError(f'{path}: no such labels file')
+    labels = {}
+    with open(path, newline='', encoding='utf-8-sig') as table:
+        rows = csv.DictReader(table)
+        if missing := [column for column in (path_column, label_column) if column not in (rows.fieldnames or [])]:
+            raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames or [])})")
+        for line, row in enumerate(rows, start=2):
+            name, label = (row[path_column] or '').strip(), (row[label_column] or '').strip()
+            if not (name and label): continue
+            if labels.setdefault((Path(root) / name).resolve(), label) != label:
+                raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[(Path(root) / name).resolve()]!r} and {label!r}')
+    return labels
 
 # %% ../nbs/01a_corpus.ipynb #31dc447d
 MUSIC21_WORKS = {

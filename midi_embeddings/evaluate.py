@@ -301,17 +301,19 @@ def interval_table(rows:list # report rows with `intervals`, and `differences` i
     return '\n'.join(lines)
 
 # %% ../nbs/04_evaluate.ipynb #29324887
-def probe_mask(labels,        # one label per song
-               warn:bool=True # say which labels are left out
+def probe_mask(labels,        # one label per song; None for a song without one
+               warn:bool=True # say which songs are left out
               )->np.ndarray|None:
-    "Bool [n]: the songs the label probes can use, those whose label has 2 songs or more; None when fewer than 2 labels have."
-    labels = np.asarray(labels)
-    names, counts = np.unique(labels, return_counts=True)
+    "Bool [n]: the songs the label probes can use, those with a label that 2 songs or more have; None when fewer than 2 labels have."
+    unlabelled = sum(label is None for label in labels)
+    names, counts = np.unique(np.asarray([label for label in labels if label is not None]), return_counts=True)
     if (counts >= 2).sum() < 2:
         if warn: warnings.warn(f'label probes skipped: they need 2 labels with 2 songs each; got {dict(zip(names.tolist(), counts.tolist()))}')
         return None
     if warn and (counts < 2).any(): warnings.warn(f'left out of the label probes (one song each): {names[counts < 2].tolist()}')
-    return np.isin(labels, names[counts >= 2])
+    if warn and unlabelled: warnings.warn(f'left out of the label probes: {unlabelled} song{"s" * (unlabelled > 1)} without a label')
+    usable = set(names[counts >= 2].tolist())
+    return np.array([label in usable for label in labels], dtype=bool)
 
 # %% ../nbs/04_evaluate.ipynb #aa2c78ac
 def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, k:int, folds:int, seed:int)->tuple[dict, dict]:
@@ -352,7 +354,7 @@ def _paired_leads(first:dict, other:dict, seed:int)->dict:
 # %% ../nbs/04_evaluate.ipynb #4ca038d2
 def embedding_report(embed_fns:dict,            # method name -> embed function `list[Score] -> [n, D]`
                      songs:list,                 # Scores, MIDI paths or corpus `Song`s, the same for every method
-                     labels=None,                # one label per song, or None to skip the label probes
+                     labels=None,                # one label per song (None for a song without one), or None to skip the label probes
                      k:int=5,                    # neighbours of the kNN probe
                      folds:int=5,                # cross-validation folds of the probes
                      seed:int=42,                # seed of the folds and the excerpts
@@ -372,7 +374,8 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
         rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, k, folds, seed) for name, embed_fn in embed_fns.items()])
     for row, outcome in zip(rows, outcomes): row['intervals'] = bootstrap_intervals(outcome, seed=seed)
     rows[0]['differences'] = {row['method']: _paired_leads(outcomes[0], outcome, seed) for row, outcome in zip(rows[1:], outcomes[1:])}
-    print(f'{len(scores)} songs' + ('' if labels is None else f', {len(set(labels))} labels') + '\n' + report_table(rows))
+    n_labels = 0 if labels is None else len({label for label in labels if label is not None})
+    print(f'{len(scores)} songs' + (f', {n_labels} labels' if n_labels else '') + '\n' + report_table(rows))
     print(f'\n95% bootstrap intervals over the {len(scores)} songs, and the paired lead of {rows[0]["method"]}:\n' + interval_table(rows))
     return list(rows)
 
@@ -380,7 +383,7 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
 def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  tokenizer,              # the tokenizer it was trained with
                  songs:list,             # Scores, MIDI paths or corpus `Song`s to report on
-                 labels=None,            # one label per song, or None for the retrieval measures only
+                 labels=None,            # one label per song (None for a song without one), or None for the retrieval measures only
                  fit_songs=None,         # songs TF-IDF learns its vocabulary and IDF from; None: `songs`
                  seed:int=42,            # seed of the untrained encoder's weights, the folds and the views
                  folds:int=5,            # cross-validation folds of the label probes

@@ -13,7 +13,7 @@ __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConf
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
 import json, logging, os
@@ -21,7 +21,7 @@ from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, write_manifest, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, _usable_cpus
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
@@ -44,7 +44,7 @@ class DatasetConfig:
     "Corpus, tokenizer and dataset settings (`dataset.*`)."
     tokenizer_path:str=MISSING; limit:Optional[int]=MISSING; source:str=MISSING; labels_from_folders:bool=MISSING
     tokenizer:str=MISSING; vocab_size:int=MISSING; pitch_intervals:bool=MISSING; kind:str=MISSING; cache_dir:Optional[str]=MISSING
-    timeout:float=MISSING; loader_workers:Optional[int]=MISSING
+    timeout:float=MISSING; loader_workers:Optional[int]=MISSING; labels_file:Optional[str]=MISSING; label_columns:List[str]=MISSING
 
 @dataclass
 class WandbConfig:
@@ -100,6 +100,7 @@ def _range_rules(cfg):
         ('dataset.timeout', d.timeout, d.timeout > 0, 'a positive number of seconds'),
         ('dataset.loader_workers', d.loader_workers, d.loader_workers is None or d.loader_workers >= 0, 'null (automatic) or an integer >= 0'),
         ('dataset.tokenizer_path', d.tokenizer_path, bool(d.tokenizer_path), 'a file path'),
+        ('dataset.label_columns', list(d.label_columns), len(d.label_columns) == 2, 'two column names: [files, labels]'),
         ('wandb.viz_interval', w.viz_interval, w.viz_interval >= 1, 'an integer >= 1'),
         ('wandb.mode', w.mode, w.mode in ('disabled', 'offline', 'online'), 'disabled | offline | online'),
         ('device', cfg.device, cfg.device.split(':')[0] in ('cpu', 'cuda', 'mps'), 'cpu | cuda | cuda:N | mps'),
@@ -115,6 +116,14 @@ def _check_source(source):
     if not midi_files(folder):  # as the corpus reader finds them: sub-folders that are links too
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
+def _check_labels_file(d):
+    "A labels table goes with a folder source, and `read_labels` can read it with `dataset.label_columns`."
+    if d.labels_file is None: return
+    if d.source in BUILTIN_SOURCES:
+        raise ConfigError(f'dataset.labels_file={d.labels_file!r}: the built-in corpus {d.source!r} has its own labels; a labels table goes with a folder source')
+    try: read_labels(Path(d.labels_file).expanduser(), Path(d.source).expanduser(), *d.label_columns)
+    except ValueError as error: raise ConfigError(f'dataset.labels_file: {error}') from None
+
 # %% ../nbs/05a_workflow.ipynb #0193bb13
 def validate_config(cfg)->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
@@ -126,6 +135,7 @@ def validate_config(cfg)->DictConfig:
     for key, value, ok, allowed in _range_rules(cfg):
         if not ok: raise ConfigError(f"{key}={value!r} is not allowed: use {allowed}")
     _check_source(cfg.dataset.source)
+    _check_labels_file(cfg.dataset)
     return cfg
 
 # %% ../nbs/05a_workflow.ipynb #a0bdcab9
@@ -161,7 +171,8 @@ def load_songs(cfg:DictConfig)->list[Song]:
     cache_dir = Path(d.cache_dir).expanduser().resolve() if d.cache_dir else None
     if d.source in BUILTIN_SOURCES:
         return music21_corpus(d.source, limit=d.limit, seed=cfg.seed, cache_dir=cache_dir, timeout=d.timeout)
-    songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout)
+    songs = folder_corpus(Path(d.source).expanduser().resolve(), labels_from_folders=d.labels_from_folders, timeout=d.timeout,
+                          labels_file=Path(d.labels_file).expanduser() if d.labels_file else None, label_columns=tuple(d.label_columns))
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
 # %% ../nbs/05a_workflow.ipynb #becc9884
@@ -279,7 +290,7 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
 def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device)->list[dict]:
     "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
     held_out = splits['validation'] + splits['test']
-    labels = [s.label for s in held_out] if all(s.label for s in held_out) else None
+    labels = [s.label for s in held_out] if any(s.label for s in held_out) else None  # songs without one: left out of the probes
     return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
                         [read_midi(s.path) for s in splits['train']], cfg.seed, device=device)
 
