@@ -1,4 +1,4 @@
-"""`midi-embeddings embed | similar | evaluate | train`: embed folders of MIDI, find the songs most like one, report how good a model's embeddings are on your files, train a model.
+"""`midi-embeddings embed | similar | duplicates | evaluate | train`: embed folders of MIDI, find the songs most like one, find the near-duplicates of a collection, report how good a model's embeddings are on your files, train a model.
 
 Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 
@@ -6,10 +6,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_NAME', 'Terminated', 'sigterm_as_interrupt', 'embed_command', 'similar_command', 'evaluate_command',
-           'plain_warnings', 'resume_command', 'run_training', 'unknown_key_error', 'train_command', 'main']
+           'duplicates_command', 'plain_warnings', 'resume_command', 'run_training', 'unknown_key_error',
+           'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
-import argparse, difflib, json, logging, os, shlex, shutil, signal, sys, threading, warnings
+import argparse, csv, difflib, io, json, logging, os, shlex, shutil, signal, sys, threading, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
@@ -17,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically
-from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, search
+from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
@@ -134,6 +135,24 @@ def evaluate_command(args:argparse.Namespace):
                                                    against={name: str(other.model_dir) for name, other in others.items()}), indent=2).encode())
         print(f'report written to {args.out}', file=sys.stderr)
 
+# %% ../nbs/07a_cli.ipynb #c7611c2d
+def duplicates_command(args:argparse.Namespace):
+    "`midi-embeddings duplicates`: the pairs of songs of a collection that share `min_overlap` of their notes, found through their embeddings."
+    if not 0 < args.min_overlap <= 1: raise ValueError(f'--min-overlap {args.min_overlap}: give a share of notes in (0, 1]')
+    collection_path, _ = _collection_and_model(args.target, args.collection)
+    collection = load_collection(collection_path)
+    paths = collection['paths']
+    pairs = near_duplicates(paths, collection['embeddings'], args.k, args.min_overlap, args.workers, args.timeout)
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
+    for overlap, cosine, i, j in pairs: print(f'{overlap:.3f}  {cosine:.4f}  {paths[i]}  {paths[j]}')
+    in_pairs = len({song for _, _, i, j in pairs for song in (i, j)})
+    print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among {len(paths)} songs ({in_pairs} songs in them): '
+          f'at least {args.min_overlap:g} of their notes in common, among each song\'s {args.k} most similar', file=sys.stderr)
+    if args.out:
+        table = io.StringIO()
+        csv.writer(table).writerows([('overlap', 'cosine', 'path_a', 'path_b'), *[(f'{o:.4f}', f'{c:.6f}', paths[i], paths[j]) for o, c, i, j in pairs]])
+        write_atomically(args.out, table.getvalue().encode('utf-8', 'surrogateescape'))
+
 # %% ../nbs/07a_cli.ipynb #a7b57fcc
 @contextmanager
 def plain_warnings():
@@ -244,7 +263,7 @@ def _at_least(minimum:int, kind=int):
 
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs, train a model.')
-    commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,evaluate,train}')
+    commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,evaluate,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
     precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
@@ -270,6 +289,15 @@ def _parser()->argparse.ArgumentParser:
     similar.add_argument('--device', help=device_help)
     similar.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
     similar.set_defaults(run=similar_command)
+    duplicates = commands.add_parser('duplicates', help='list the pairs of songs in a collection that share most of their notes')
+    duplicates.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
+    duplicates.add_argument('--collection', type=Path, help='collection file to look in, with MODEL_DIR')
+    duplicates.add_argument('--k', type=_at_least(1), default=5, help='candidates per song: its k most similar songs in the collection (default: 5)')
+    duplicates.add_argument('--min-overlap', type=float, default=0.9, help='share of notes two songs must have in common, in (0, 1] (default: 0.9)')
+    duplicates.add_argument('--out', type=Path, help='also write the pairs as CSV: overlap, cosine, path_a, path_b')
+    duplicates.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
+    duplicates.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
+    duplicates.set_defaults(run=duplicates_command)
     evaluate = commands.add_parser('evaluate', help='the quality report of a model on a folder of MIDI files, labelled by sub-folder')
     evaluate.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     evaluate.add_argument('folder', type=Path, metavar='FOLDER', help='MIDI files (searched recursively); the first sub-folder of a file is its label')

@@ -6,7 +6,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collection', 'embed_collection', 'exact_search',
-           'build_index', 'collection_index', 'search']
+           'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'near_duplicates']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
 import hashlib, sys, time
@@ -312,3 +312,49 @@ def search(queries,                 # [D] one query row or [Q, D] rows, L2-norma
     else: ids, similarities = _index_search(build_index(embeddings) if index == 'faiss' else index, queries, embeddings, k)
     if single: return ids[0][ids[0] >= 0], similarities[0][ids[0] >= 0]
     return ids, similarities
+
+# %% ../nbs/07_embed.ipynb #487eae0a
+def note_codes(path:Path # a MIDI file
+              )->np.ndarray:
+    "Sorted int64 codes `onset * 256 + pitch` of the file's non-drum notes, onsets in 1/480 quarter notes from the first note."
+    score = read_midi(path)
+    notes = [track.notes.numpy() for track in score.tracks if not track.is_drum and track.note_num()]
+    if not notes: return np.zeros(0, np.int64)
+    onsets = np.concatenate([n['time'] for n in notes]).astype(np.int64)
+    onsets = np.round((onsets - onsets.min()) * 480 / score.ticks_per_quarter).astype(np.int64)
+    return np.unique(onsets * 256 + np.concatenate([n['pitch'] for n in notes]).astype(np.int64))
+
+# %% ../nbs/07_embed.ipynb #3991a19a
+def note_overlap(a:np.ndarray, # `note_codes` of one song
+                 b:np.ndarray  # and of another
+                )->float:
+    "|a ∩ b| / max(|a|, |b|), with `b` as it is or transposed by the difference of the two median pitches, whichever shares more."
+    if not len(a) or not len(b): return 0.0
+    shift = int(round(np.median(a % 256) - np.median(b % 256)))
+    common = max(len(np.intersect1d(a, b, assume_unique=True)), len(np.intersect1d(a, b + shift, assume_unique=True)))
+    return common / max(len(a), len(b))
+
+# %% ../nbs/07_embed.ipynb #64a0cb2a
+def near_duplicates(paths:list,               # the collection's files, one per row of `embeddings`
+                    embeddings:np.ndarray,    # [N, D] their L2-normalised rows
+                    k:int=5,                  # candidates per song: its k most similar rows
+                    min_overlap:float=0.9,    # share of notes in common (`note_overlap`) that makes two songs duplicates
+                    workers:int|None=None,    # processes reading the files; None: one per CPU; 0: this one
+                    timeout:float=60,         # seconds one file may take to be read
+                    progress:bool=True        # progress bars on stderr
+                   )->list[tuple]:
+    "(overlap, cosine, i, j) with i < j for each pair of rows whose songs share `min_overlap` of their notes, most alike first."
+    if len(paths) != len(embeddings): raise ValueError(f'near_duplicates: {len(paths)} paths for {len(embeddings)} rows')
+    embeddings, cosines = np.asarray(embeddings, dtype=np.float32), {}
+    for start in tqdm(range(0, len(embeddings), 1024), desc='searching', disable=not progress, leave=False):
+        found, similarities = exact_search(embeddings[start:start + 1024], embeddings, min(k + 1, len(embeddings)))
+        for i, row, row_similarities in zip(range(start, start + len(found)), found, similarities):
+            for j, similarity in zip(row.tolist(), row_similarities.tolist()):
+                if j != i: cosines.setdefault((min(i, j), max(i, j)), similarity)
+    codes, skipped = {}, []
+    for index, result, error in safe_map(note_codes, [str(path) for path in paths], workers, timeout, desc='reading notes' if progress else None):
+        if error: skipped.append((str(paths[index]), error))
+        else: codes[index] = result
+    if skipped: report_skips(skipped, len(codes), 'near_duplicates')
+    pairs = [(note_overlap(codes[i], codes[j]), cosine, i, j) for (i, j), cosine in cosines.items() if i in codes and j in codes]
+    return sorted((pair for pair in pairs if pair[0] >= min_overlap), key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
