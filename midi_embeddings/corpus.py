@@ -295,7 +295,7 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
     return sorted(songs, key=lambda song: str(song.path))
 
 # %% ../nbs/01a_corpus.ipynb #66a95bfe
-def read_labels(path:Path,                # CSV file with a header row, one row per labelled file
+def read_labels(path:Path,                # CSV file (tab-separated if named .tsv) with a header row, one row per labelled file
                 root:Path,                # folder the table's relative paths start from
                 path_column:str='path',   # column naming each file (relative to `root`, or absolute)
                 label_column:str='label'  # column holding its label; rows with an empty path or label are ignored
@@ -303,16 +303,17 @@ def read_labels(path:Path,                # CSV file with a header row, one row 
     "Resolved file path -> label, from a CSV table such as the metadata datasets ship (MAESTRO: `midi_filename`, `canonical_composer`)."
     path = Path(path)
     if not path.is_file(): raise ValueError(f'{path}: no such labels file')
+    try: text = path.read_text(encoding='utf-8-sig')
+    except UnicodeDecodeError as error: raise ValueError(f'{path}: not UTF-8 text ({error.reason} at byte {error.start})') from None
+    rows = csv.DictReader(io.StringIO(text, newline=''), dialect='excel-tab' if path.suffix.lower() == '.tsv' else 'excel')
+    if missing := [column for column in (path_column, label_column) if column not in (rows.fieldnames or [])]:
+        raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames or [])})")
     labels = {}
-    with open(path, newline='', encoding='utf-8-sig') as table:
-        rows = csv.DictReader(table)
-        if missing := [column for column in (path_column, label_column) if column not in (rows.fieldnames or [])]:
-            raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames or [])})")
-        for line, row in enumerate(rows, start=2):
-            name, label = (row[path_column] or '').strip(), (row[label_column] or '').strip()
-            if not (name and label): continue
-            if labels.setdefault((Path(root) / name).resolve(), label) != label:
-                raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[(Path(root) / name).resolve()]!r} and {label!r}')
+    for line, row in enumerate(rows, start=2):
+        name, label = (row[path_column] or '').strip(), (row[label_column] or '').strip()
+        if not (name and label): continue
+        if labels.setdefault((Path(root) / name).resolve(), label) != label:
+            raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[(Path(root) / name).resolve()]!r} and {label!r}')
     return labels
 
 # %% ../nbs/01a_corpus.ipynb #31dc447d
