@@ -14,7 +14,9 @@ import argparse, csv, difflib, io, json, logging, os, shlex, shutil, signal, sys
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
+from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically
@@ -22,8 +24,6 @@ from .embed import MIDIEmbedder, collection_index, embed_collection, load_collec
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
-from hydra import compose, initialize_config_dir
-from hydra.errors import MissingConfigException
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
 COLLECTION_NAME = 'embeddings.npz'  # a model directory's own collection: where `embed` writes and `similar` looks by default

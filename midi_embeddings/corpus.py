@@ -312,8 +312,9 @@ def read_labels(path:Path,                # CSV file (tab-separated if named .ts
     for line, row in enumerate(rows, start=2):
         name, label = (row[path_column] or '').strip(), (row[label_column] or '').strip()
         if not (name and label): continue
-        if labels.setdefault((Path(root) / name).resolve(), label) != label:
-            raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[(Path(root) / name).resolve()]!r} and {label!r}')
+        file = (Path(root) / name).resolve()
+        if labels.setdefault(file, label) != label:
+            raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[file]!r} and {label!r}')
     return labels
 
 # %% ../nbs/01a_corpus.ipynb #31dc447d
