@@ -262,7 +262,7 @@ def _at_least(minimum:int, kind=int):
     return number
 
 def _parser()->argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs, train a model.')
+    parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, report how good a model is on your files, train a model.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,evaluate,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
@@ -298,7 +298,7 @@ def _parser()->argparse.ArgumentParser:
     duplicates.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     duplicates.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
     duplicates.set_defaults(run=duplicates_command)
-    evaluate = commands.add_parser('evaluate', help='the quality report of a model on a folder of MIDI files, labelled by sub-folder')
+    evaluate = commands.add_parser('evaluate', help='the quality report of a model on a folder of MIDI files, labelled by sub-folder or a CSV table')
     evaluate.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     evaluate.add_argument('folder', type=Path, metavar='FOLDER', help='MIDI files (searched recursively); the first sub-folder of a file is its label')
     evaluate.add_argument('--out', type=Path, help='also write the report as JSON')
