@@ -7,8 +7,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'loader_workers',
-           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits',
-           'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
+           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'held_out_twins',
+           'twins_warning', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import List, Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
-import json, logging, os
+import json, logging, os, warnings
 from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, safe_map, _usable_cpus
+from .embed import note_codes
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
@@ -267,6 +268,28 @@ def check_splits(splits:dict, cfg:DictConfig):
         if not split: raise ConfigError(f'dataset.limit={cfg.dataset.limit}: {n_songs} songs over {n_labels} labels leave '
                                         f'the {name} split empty; use a larger dataset.limit or more files')
 
+# %% ../nbs/05a_workflow.ipynb #17d3e924
+def held_out_twins(splits:dict,            # `Song` lists under the keys of `split_songs`
+                   workers:int|None=None,  # processes reading the files; None: one per CPU; 0: this one
+                   timeout:float=60        # seconds one file may take to be read
+                  )->list[tuple[Song, Song]]:
+    "(held-out song, training song) for every validation or test song whose notes (`note_codes`) a training song has too."
+    train, held_out = splits['train'], splits['validation'] + splits['test']
+    notes = {index: codes.tobytes() for index, codes, error in safe_map(note_codes, [str(song.path) for song in train + held_out], workers, timeout)
+             if not error and len(codes)}
+    first_in_train = {}
+    for index, song in enumerate(train):
+        if index in notes: first_in_train.setdefault(notes[index], song)
+    return [(song, first_in_train[notes[index]]) for index, song in enumerate(held_out, start=len(train)) if notes.get(index) in first_in_train]
+
+def twins_warning(twins:list # `held_out_twins`
+                 )->str:
+    "One line: how many held-out songs have a training song's notes, and the first pair."
+    many = len(twins) > 1
+    return (f'{len(twins)} held-out song{"s" * many} {"have" if many else "has"} the notes of a training song ({twins[0][0].path} and '
+            f'{twins[0][1].path}{", ..." if many else ""}): the report measures {"them" if many else "it"} on music training saw; '
+            '`midi-embeddings duplicates` lists such pairs, near ones too')
+
 # %% ../nbs/05a_workflow.ipynb #164fe24a
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
@@ -324,6 +347,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]:
                 raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
             print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
+            if rank == 0 and (twins := held_out_twins(splits, timeout=cfg.dataset.timeout)): warnings.warn(twins_warning(twins))
             announce('tokenizer')
             tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
                                                 cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
