@@ -20,7 +20,7 @@ from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically
-from .embed import MIDIEmbedder, collection_index, embed_collection, load_collection, near_duplicates, search
+from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
@@ -128,6 +128,10 @@ def evaluate_command(args:argparse.Namespace):
         why = f'{args.labels} labels none of them' if args.labels else f'they lie directly in {args.folder}, outside any sub-folder'
         print(f'{len(songs)} files without labels ({why}): retrieval measures only', file=sys.stderr)
         labels = None
+    if twins := identical_notes([song.path for song in songs], args.workers, args.timeout):
+        print(f'{sum(len(group) for group in twins)} files have the notes of another file here ({songs[twins[0][0]].path} and '
+              f'{songs[twins[0][1]].path}{", ..." if len(twins) > 1 or len(twins[0]) > 2 else ""}): their views can tie in retrieval, and a tie '
+              'ranks 1.5; `midi-embeddings duplicates` lists them', file=sys.stderr)
     rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
                         device=embedder.device, others={name: (other.model, other.tokenizer) for name, other in others.items()})
     if args.out:

@@ -6,7 +6,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collection', 'embed_collection', 'exact_search',
-           'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'near_duplicates']
+           'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'near_duplicates',
+           'identical_notes']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
 import hashlib, sys, time
@@ -358,3 +359,14 @@ def near_duplicates(paths:list,               # the collection's files, one per 
     if skipped: report_skips(skipped, len(codes), 'near_duplicates')
     pairs = [(note_overlap(codes[i], codes[j]), cosine, i, j) for (i, j), cosine in cosines.items() if i in codes and j in codes]
     return sorted((pair for pair in pairs if pair[0] >= min_overlap), key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
+
+# %% ../nbs/07_embed.ipynb #59ac1219
+def identical_notes(paths:list,             # MIDI files
+                    workers:int|None=None,  # processes reading the files; None: one per CPU; 0: this one
+                    timeout:float=60        # seconds one file may take to be read
+                   )->list[list[int]]:
+    "Groups of two or more indices of `paths`, each in order, whose files have the same `note_codes`; unreadable files and files without notes are in none."
+    groups = {}
+    for index, codes, error in _in_order(safe_map(note_codes, [str(path) for path in paths], workers, timeout)):
+        if not error and len(codes): groups.setdefault(codes.tobytes(), []).append(index)
+    return sorted(group for group in groups.values() if len(group) > 1)

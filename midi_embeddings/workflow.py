@@ -21,8 +21,8 @@ from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, safe_map, _usable_cpus
-from .embed import note_codes
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, _usable_cpus
+from .embed import identical_notes
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
@@ -273,14 +273,10 @@ def held_out_twins(splits:dict,            # `Song` lists under the keys of `spl
                    workers:int|None=None,  # processes reading the files; None: one per CPU; 0: this one
                    timeout:float=60        # seconds one file may take to be read
                   )->list[tuple[Song, Song]]:
-    "(held-out song, training song) for every validation or test song whose notes (`note_codes`) a training song has too."
-    train, held_out = splits['train'], splits['validation'] + splits['test']
-    notes = {index: codes.tobytes() for index, codes, error in safe_map(note_codes, [str(song.path) for song in train + held_out], workers, timeout)
-             if not error and len(codes)}
-    first_in_train = {}
-    for index, song in enumerate(train):
-        if index in notes: first_in_train.setdefault(notes[index], song)
-    return [(song, first_in_train[notes[index]]) for index, song in enumerate(held_out, start=len(train)) if notes.get(index) in first_in_train]
+    "(held-out song, training song) for every validation or test song whose notes (`identical_notes`) a training song has too."
+    songs, n_train = splits['train'] + splits['validation'] + splits['test'], len(splits['train'])
+    return [(songs[index], songs[group[0]]) for group in identical_notes([song.path for song in songs], workers, timeout) if group[0] < n_train
+            for index in group if index >= n_train]
 
 def twins_warning(twins:list # `held_out_twins`
                  )->str:
