@@ -238,7 +238,8 @@ def unknown_key_error(argv:list[str],           # the command line of `python sc
         if arg in ('--config-name', '-cn'): name = next(args, name)
         elif arg.startswith('--config-name='): name = arg.partition('=')[2]
         elif arg.startswith('-'): return None  # --help, -m, --cfg, ...: Hydra's
-        elif '=' in arg and not arg.startswith(('+', '~', 'hydra.')): overridden.append(arg.partition('=')[0])
+        elif '=' in arg and not arg.startswith(('+', '~', 'hydra.', 'hydra/')) and '/' not in arg.partition('=')[0]:  # not a config group
+            overridden.append(arg.partition('=')[0])
     if not overridden: return None
     try:
         with initialize_config_dir(str(Path(config_dir).resolve()), version_base=None): config = compose(name)
