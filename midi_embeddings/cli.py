@@ -122,16 +122,17 @@ def evaluate_command(args:argparse.Namespace):
     songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, labels_file=args.labels, label_columns=args.label_columns,
                                             workers=args.workers, timeout=args.timeout) if song.n_notes]
     if args.limit: songs = sorted(balanced_subset(songs, args.limit, args.seed, label=lambda song: song.label), key=lambda song: str(song.path))
+    if twins := identical_notes([song.path for song in songs], args.workers, args.timeout):  # their views would tie in retrieval
+        copies = {index for group in twins for index in group[1:]}
+        print(f'left out {len(copies)} file{"s" * (len(copies) > 1)} whose notes another file here has ({songs[twins[0][1]].path} = '
+              f'{songs[twins[0][0]].path}{", ..." if len(copies) > 1 else ""}); `midi-embeddings duplicates` lists them', file=sys.stderr)
+        songs = [song for index, song in enumerate(songs) if index not in copies]
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file(s) with notes; the report needs 2 at least')
     labels = [song.label for song in songs]
     if not any(labels):
         why = f'{args.labels} labels none of them' if args.labels else f'they lie directly in {args.folder}, outside any sub-folder'
         print(f'{len(songs)} files without labels ({why}): retrieval measures only', file=sys.stderr)
         labels = None
-    if twins := identical_notes([song.path for song in songs], args.workers, args.timeout):
-        print(f'{sum(len(group) for group in twins)} files have the notes of another file here ({songs[twins[0][0]].path} and '
-              f'{songs[twins[0][1]].path}{", ..." if len(twins) > 1 or len(twins[0]) > 2 else ""}): their views can tie in retrieval, and a tie '
-              'ranks 1.5; `midi-embeddings duplicates` lists them', file=sys.stderr)
     rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
                         device=embedder.device, others={name: (other.model, other.tokenizer) for name, other in others.items()})
     if args.out:
