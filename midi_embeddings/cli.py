@@ -14,7 +14,6 @@ import argparse, csv, difflib, io, json, logging, os, shlex, shutil, signal, sys
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
-from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
@@ -23,7 +22,7 @@ from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
-from .workflow import CONFIG_DIR, ConfigError, run_name, train, validate_config
+from .workflow import CONFIG_DIR, ConfigError, load_config, run_name, train, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
 COLLECTION_NAME = 'embeddings.npz'  # a model directory's own collection: where `embed` writes and `similar` looks by default
@@ -242,10 +241,8 @@ def unknown_key_error(argv:list[str],           # the command line of `python sc
         elif '=' in arg and not arg.startswith(('+', '~', 'hydra.', 'hydra/')) and '/' not in arg.partition('=')[0]:  # not a config group
             overridden.append(arg.partition('=')[0])
     if not overridden: return None
-    try:
-        with initialize_config_dir(str(Path(config_dir).resolve()), version_base=None): config = compose(name)
-    except MissingConfigException: return None  # Hydra says which configurations there are
-    keys = _config_keys(OmegaConf.to_container(config))
+    try: keys = _config_keys(OmegaConf.to_container(load_config(name, config_dir=config_dir)))
+    except (MissingConfigException, ConfigError): return None  # a missing or invalid configuration: said by Hydra or the run itself
     unknown = next((key for key in overridden if key not in keys), None)
     return None if unknown is None else f'unknown key {unknown}: {_near_key(unknown, keys)}'
 
