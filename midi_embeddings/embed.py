@@ -336,6 +336,14 @@ def note_overlap(a:np.ndarray, # `note_codes` of one song
     return common / max(len(a), len(b))
 
 # %% ../nbs/07_embed.ipynb #64a0cb2a
+def _read_notes(paths:list, workers:int|None, timeout:float, desc:str|None=None)->tuple[dict, list]:
+    "({index: `note_codes`} of the files that could be read, [(file, reason)] of the others), read in worker processes."
+    codes, skipped = {}, []
+    for index, result, error in safe_map(note_codes, [str(path) for path in paths], workers, timeout, desc=desc):
+        if error: skipped.append((str(paths[index]), error))
+        else: codes[index] = result
+    return codes, skipped
+
 def near_duplicates(paths:list,               # the collection's files, one per row of `embeddings`
                     embeddings:np.ndarray,    # [N, D] their L2-normalised rows
                     k:int=5,                  # candidates per song: its k most similar rows
@@ -352,10 +360,7 @@ def near_duplicates(paths:list,               # the collection's files, one per 
         for i, row, row_similarities in zip(range(start, start + len(found)), found, similarities):
             for j, similarity in zip(row.tolist(), row_similarities.tolist()):
                 if j != i: cosines.setdefault((min(i, j), max(i, j)), similarity)
-    codes, skipped = {}, []
-    for index, result, error in safe_map(note_codes, [str(path) for path in paths], workers, timeout, desc='reading notes' if progress else None):
-        if error: skipped.append((str(paths[index]), error))
-        else: codes[index] = result
+    codes, skipped = _read_notes(paths, workers, timeout, 'reading notes' if progress else None)
     if skipped: report_skips(skipped, len(codes), 'near_duplicates')
     pairs = [(note_overlap(codes[i], codes[j]), cosine, i, j) for (i, j), cosine in cosines.items() if i in codes and j in codes]
     return sorted((pair for pair in pairs if pair[0] >= min_overlap), key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
@@ -366,7 +371,6 @@ def identical_notes(paths:list,             # MIDI files
                     timeout:float=60        # seconds one file may take to be read
                    )->list[list[int]]:
     "Groups of two or more indices of `paths`, each in order, whose files have the same `note_codes`; unreadable files and files without notes are in none."
-    groups = {}
-    for index, codes, error in _in_order(safe_map(note_codes, [str(path) for path in paths], workers, timeout)):
-        if not error and len(codes): groups.setdefault(codes.tobytes(), []).append(index)
+    groups, (codes, _) = {}, _read_notes(paths, workers, timeout)
+    for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
     return sorted(group for group in groups.values() if len(group) > 1)
