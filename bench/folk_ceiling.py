@@ -22,12 +22,12 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: 
 import argparse
 import numpy as np, torch, torch.nn.functional as F
 from sklearn.linear_model import LogisticRegressionCV
-from midi_embeddings.corpus import read_midi, split_songs
+from midi_embeddings.corpus import read_midi
 from midi_embeddings.dataset import collate_windows
 from midi_embeddings.embed import MIDIEmbedder
 from midi_embeddings.evaluate import knn_hits, tfidf_embed_fn
 from midi_embeddings.tokenize import encode_score, make_tokenizer
-from midi_embeddings.workflow import load_config, load_songs
+from midi_embeddings.workflow import corpus_splits, load_config
 
 FOLK_SETTINGS = ['dataset.source=folk', 'dataset.limit=3300', 'dataset.pitch_intervals=true', 'device=cpu']
 
@@ -83,7 +83,7 @@ def fine_tuned_accuracy(embedder:MIDIEmbedder, train_songs, train_y, test_songs,
 def main():
     args = parse_args()
     cfg = load_config('config', [*FOLK_SETTINGS, f'dataset.tokenizer_path={args.run}/tokenizer.json'])
-    splits = split_songs(load_songs(cfg), seed=cfg.seed)
+    splits = corpus_splits(cfg)
     train_songs, test_songs = splits['train'], splits['validation'] + splits['test']
     regions = sorted({s.label for s in train_songs})
     train_y, test_y = (np.array([regions.index(s.label) for s in songs]) for songs in (train_songs, test_songs))

@@ -109,7 +109,6 @@ def similar_command(args:argparse.Namespace):
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)
     neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if collection['paths'][i] != own_path]
-    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
 
 # %% ../nbs/07a_cli.ipynb #d8c82324
@@ -147,7 +146,6 @@ def duplicates_command(args:argparse.Namespace):
     collection = load_collection(collection_path)
     paths = collection['paths']
     pairs = near_duplicates(paths, collection['embeddings'], args.k, args.min_overlap, args.workers, args.timeout)
-    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
     for overlap, cosine, i, j in pairs: print(f'{overlap:.3f}  {cosine:.4f}  {paths[i]}  {paths[j]}')
     in_pairs = len({song for _, _, i, j in pairs for song in (i, j)})
     print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among {len(paths)} songs ({in_pairs} songs in them): '
@@ -326,6 +324,7 @@ def main(argv:list[str]|None=None # arguments; None: the command line
     if argv[:1] == ['train']: return train_command(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(format='%(message)s')
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
     try:
         with sigterm_as_interrupt(), plain_warnings(): args.run(args)
     except (ValueError, OSError, ImportError) as error: sys.exit(f'midi-embeddings {args.command}: {error}')

@@ -569,6 +569,14 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     return sorted(songs, key=lambda song: str(song.path))
 
 # %% ../nbs/01a_corpus.ipynb #7c137c36
+def _group_leaders(together:list, unique:dict)->dict[str, str]:
+    "{path: its group's first path} for every path of a group of `together` but the first, counting only paths of `unique`."
+    leaders = {}
+    for group in together:
+        members = sorted({str(path) for path in group} & unique.keys())
+        leaders.update({path: members[0] for path in members[1:]})
+    return leaders
+
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     "How many of a label's `n` songs go to validation and to test: at least one each from three songs on, one left to train."
     n_valid = max(round(n * valid_pct), 1 if valid_pct > 0 and n >= 2 else 0)
@@ -581,15 +589,17 @@ def split_songs(songs:list[Song],     # the corpus
                 seed:int=42,          # the same songs and seed give the same splits
                 valid_pct:float=0.1,  # share of each label's songs for validation
                 test_pct:float=0.1,   # share of each label's songs for test
-                viz_per_label:int=8   # visualization songs per label, drawn from validation and test
+                viz_per_label:int=8,  # visualization songs per label, drawn from validation and test
+                together:list=()      # groups of paths that must share a split (copies of one piece): each follows its first path in sorted order
                )->dict[str, list[Song]]:
     "Seeded splits stratified by label: `train`, `validation`, `test`, and a small `visualization` set from the held-out songs."
     if not (0 <= valid_pct and 0 <= test_pct and valid_pct + test_pct < 1):
         raise ValueError(f'valid_pct={valid_pct}, test_pct={test_pct}: each must be at least 0 and together less than 1')
     rng, splits = random.Random(seed), {'train': [], 'validation': [], 'test': [], 'visualization': []}
     unique = {str(song.path): song for song in reversed(songs)}
-    by_label = {}
-    for path in sorted(unique): by_label.setdefault(unique[path].label, []).append(unique[path])
+    leader_of, by_label = _group_leaders(together, unique), {}
+    for path in sorted(unique):
+        if path not in leader_of: by_label.setdefault(unique[path].label, []).append(unique[path])
     for label in sorted(by_label, key=lambda label: (label is None, str(label))):
         group = by_label[label]
         rng.shuffle(group)
@@ -598,4 +608,7 @@ def split_songs(songs:list[Song],     # the corpus
         splits['test'] += group[n_valid:n_valid + n_test]
         splits['train'] += group[n_valid + n_test:]
         splits['visualization'] += group[:n_valid + n_test][:viz_per_label]
+    for name in ('train', 'validation', 'test'):
+        placed = {str(song.path) for song in splits[name]}
+        splits[name] += [unique[path] for path, leader in leader_of.items() if leader in placed]
     return {name: sorted(split, key=lambda song: str(song.path)) for name, split in splits.items()}

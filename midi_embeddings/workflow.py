@@ -8,7 +8,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'loader_workers',
            'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'held_out_twins',
-           'twins_warning', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
+           'twins_warning', 'corpus_splits', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks',
+           'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -286,6 +287,17 @@ def twins_warning(twins:list # `held_out_twins`
             f'{twins[0][1].path}{", ..." if many else ""}): the report measures {"them" if many else "it"} on music training saw; '
             '`midi-embeddings duplicates` lists such pairs, near ones too')
 
+# %% ../nbs/05a_workflow.ipynb #76429bb1
+def corpus_splits(cfg:DictConfig)->dict:
+    "`cfg`'s corpus split by `split_songs`, the files of each piece (`identical_notes`) kept in one split; `check_splits` passed."
+    songs = load_songs(cfg)
+    paths = [song.path for song in songs]
+    copies = [[paths[index] for index in group] for group in identical_notes(paths, timeout=cfg.dataset.timeout)]
+    if copies: print(f'{sum(map(len, copies))} files are copies of {len(copies)} piece{"s" * (len(copies) > 1)} (the same notes): each piece stays in one split')
+    splits = split_songs(songs, seed=cfg.seed, together=copies)
+    check_splits(splits, cfg)
+    return splits
+
 # %% ../nbs/05a_workflow.ipynb #164fe24a
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
     "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
@@ -328,7 +340,7 @@ def rank_zero_speaks(rank:int): # this process's rank (0 alone: nothing is silen
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
           run_dir:Path='outputs',  # where checkpoints, reports and pages go
-          splits:dict|None=None    # your own splits: `Song` lists under the keys of `split_songs`; None: `cfg`'s corpus, split by `split_songs`
+          splits:dict|None=None    # your own splits: `Song` lists under the keys of `split_songs`; None: `corpus_splits(cfg)`
          )->dict:
     "Run the workflow of `cfg` into `run_dir`; return the metrics and the files written."
     cfg, run_dir = validate_config(cfg), Path(run_dir)
@@ -337,13 +349,11 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
     with rank_zero_speaks(rank):
         with local_leader_first():  # under torchrun: one process per machine converts, learns and tokenizes; the others then read
             announce('corpus and splits')
-            if splits is None:
-                splits = split_songs(load_songs(cfg), seed=cfg.seed)
-                check_splits(splits, cfg)
+            if splits is None: splits = corpus_splits(cfg)
             elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]:
                 raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
+            elif rank == 0 and (twins := held_out_twins(splits, timeout=cfg.dataset.timeout)): warnings.warn(twins_warning(twins))
             print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
-            if rank == 0 and (twins := held_out_twins(splits, timeout=cfg.dataset.timeout)): warnings.warn(twins_warning(twins))
             announce('tokenizer')
             tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
                                                 cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
