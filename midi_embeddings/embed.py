@@ -368,9 +368,10 @@ def near_duplicates(paths:list,               # the collection's files, one per 
 # %% ../nbs/07_embed.ipynb #59ac1219
 def identical_notes(paths:list,             # MIDI files
                     workers:int|None=None,  # processes reading the files; None: one per CPU; 0: this one
-                    timeout:float=60        # seconds one file may take to be read
+                    timeout:float=60,       # seconds one file may take to be read
+                    progress:bool=True      # a progress bar on stderr
                    )->list[list[int]]:
     "Groups of two or more indices of `paths`, each in order, whose files have the same `note_codes`; unreadable files and files without notes are in none."
-    groups, (codes, _) = {}, _read_notes(paths, workers, timeout)
+    groups, (codes, _) = {}, _read_notes(paths, workers, timeout, 'reading notes' if progress else None)
     for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
     return sorted(group for group in groups.values() if len(group) > 1)
