@@ -336,10 +336,10 @@ def note_overlap(a:np.ndarray, # `note_codes` of one song
     return common / max(len(a), len(b))
 
 # %% ../nbs/07_embed.ipynb #64a0cb2a
-def _read_notes(paths:list, workers:int|None, timeout:float, desc:str|None=None)->tuple[dict, list]:
+def _read_notes(paths:list, workers:int|None, timeout:float, progress:bool)->tuple[dict, list]:
     "({index: `note_codes`} of the files that could be read, [(file, reason)] of the others), read in worker processes."
     codes, skipped = {}, []
-    for index, result, error in safe_map(note_codes, [str(path) for path in paths], workers, timeout, desc=desc):
+    for index, result, error in safe_map(note_codes, [str(path) for path in paths], workers, timeout, desc='reading notes' if progress else None):
         if error: skipped.append((str(paths[index]), error))
         else: codes[index] = result
     return codes, skipped
@@ -360,7 +360,7 @@ def near_duplicates(paths:list,               # the collection's files, one per 
         for i, row, row_similarities in zip(range(start, start + len(found)), found, similarities):
             for j, similarity in zip(row.tolist(), row_similarities.tolist()):
                 if j != i: cosines.setdefault((min(i, j), max(i, j)), similarity)
-    codes, skipped = _read_notes(paths, workers, timeout, 'reading notes' if progress else None)
+    codes, skipped = _read_notes(paths, workers, timeout, progress)
     if skipped: report_skips(skipped, len(codes), 'near_duplicates')
     pairs = [(note_overlap(codes[i], codes[j]), cosine, i, j) for (i, j), cosine in cosines.items() if i in codes and j in codes]
     return sorted((pair for pair in pairs if pair[0] >= min_overlap), key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
@@ -372,6 +372,6 @@ def identical_notes(paths:list,             # MIDI files
                     progress:bool=True      # a progress bar on stderr
                    )->list[list[int]]:
     "Groups of two or more indices of `paths`, each in order, whose files have the same `note_codes`; unreadable files and files without notes are in none."
-    groups, (codes, _) = {}, _read_notes(paths, workers, timeout, 'reading notes' if progress else None)
+    groups, (codes, _) = {}, _read_notes(paths, workers, timeout, progress)
     for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
     return sorted(group for group in groups.values() if len(group) > 1)
