@@ -1,4 +1,4 @@
-"""`midi-embeddings embed | similar | duplicates | evaluate | train`: embed folders of MIDI, find the songs most like one, find the near-duplicates of a collection, report how good a model's embeddings are on your files, train a model.
+"""`midi-embeddings embed | similar | duplicates | map | evaluate | train`: embed folders of MIDI, find the songs most like one, find the near-duplicates of a collection, draw a collection as an interactive map, report how good a model's embeddings are on your files, train a model.
 
 Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_NAME', 'Terminated', 'sigterm_as_interrupt', 'embed_command', 'similar_command', 'evaluate_command',
-           'duplicates_command', 'plain_warnings', 'resume_command', 'run_training', 'unknown_key_error',
+           'duplicates_command', 'map_command', 'plain_warnings', 'resume_command', 'run_training', 'unknown_key_error',
            'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
@@ -19,7 +19,7 @@ from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically
-from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, near_duplicates, search
+from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, load_config, run_name, train, validate_config
@@ -155,6 +155,15 @@ def duplicates_command(args:argparse.Namespace):
         csv.writer(table).writerows([('overlap', 'cosine', 'path_a', 'path_b'), *[(f'{o:.4f}', f'{c:.6f}', paths[i], paths[j]) for o, c, i, j in pairs]])
         write_atomically(args.out, table.getvalue().encode('utf-8', 'surrogateescape'))
 
+# %% ../nbs/07a_cli.ipynb #8d30db21
+def map_command(args:argparse.Namespace):
+    "`midi-embeddings map`: an interactive t-SNE page of a collection's songs, coloured by sub-folder or by a table's labels."
+    collection_path, _ = _collection_and_model(args.target, args.collection)
+    if args.out is not None and args.out.suffix.lower() not in ('.html', '.htm'): raise ValueError(f'--out {args.out}: name an .html page')
+    print(f'mapping at most {args.limit} songs of {collection_path} with t-SNE', file=sys.stderr)
+    page = map_collection(collection_path, args.out, args.root, args.labels, args.label_columns, args.limit, args.seed)
+    print(f'map written to {page}', file=sys.stderr)
+
 # %% ../nbs/07a_cli.ipynb #a7b57fcc
 @contextmanager
 def plain_warnings():
@@ -263,8 +272,8 @@ def _at_least(minimum:int, kind=int):
     return number
 
 def _parser()->argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, report how good a model is on your files, train a model.')
-    commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,evaluate,train}')
+    parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
+    commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
     precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
@@ -299,6 +308,16 @@ def _parser()->argparse.ArgumentParser:
     duplicates.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     duplicates.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
     duplicates.set_defaults(run=duplicates_command)
+    mapping = commands.add_parser('map', help='an interactive t-SNE page (HTML) of a collection, coloured by sub-folder or by a CSV table of labels')
+    mapping.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
+    mapping.add_argument('--collection', type=Path, help='collection file to map, with MODEL_DIR')
+    mapping.add_argument('--out', type=Path, help='page to write (default: the collection file with .html for .npz)')
+    mapping.add_argument('--root', type=Path, help="folder whose sub-folders label the files in them (default: the deepest folder holding every file)")
+    mapping.add_argument('--labels', type=Path, metavar='TABLE.csv', help='labels from a CSV table of files (relative to --root, or absolute) and labels, instead of sub-folders')
+    mapping.add_argument('--label-columns', nargs=2, default=['path', 'label'], metavar=('FILES', 'LABELS'), help="the table's columns (default: path label)")
+    mapping.add_argument('--limit', type=_at_least(2), default=5000, help='map at most this many songs, as equally many per label as there are (t-SNE of 5,000 takes about 25 s; default: 5000)')
+    mapping.add_argument('--seed', type=int, default=42, help="seed of --limit's draw and of t-SNE (default: 42)")
+    mapping.set_defaults(run=map_command)
     evaluate = commands.add_parser('evaluate', help='the quality report of a model on a folder of MIDI files, labelled by sub-folder or a CSV table')
     evaluate.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     evaluate.add_argument('folder', type=Path, metavar='FOLDER', help='MIDI files (searched recursively); the first sub-folder of a file is its label')

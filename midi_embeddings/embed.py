@@ -7,20 +7,21 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collection', 'embed_collection', 'exact_search',
            'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'near_duplicates',
-           'identical_notes']
+           'identical_notes', 'collection_labels', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import hashlib, sys, time
+import hashlib, os, sys, time
 from functools import cached_property
 from pathlib import Path
 import numpy as np
 import symusic, torch
 from fastcore.basics import chunked
 from tqdm.auto import tqdm
-from .corpus import read_midi, report_skips, safe_map, worth_retrying, write_atomically
+from .corpus import balanced_subset, read_labels, read_midi, report_skips, safe_map, worth_retrying, write_atomically
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
+from .visualize import tsne_html
 
 # %% ../nbs/07_embed.ipynb #58ab890a
 def _song_ids(tokenizer,           # the model's tokenizer
@@ -375,3 +376,39 @@ def identical_notes(paths:list,             # MIDI files
     groups, (codes, _) = {}, _read_notes(paths, workers, timeout, progress)
     for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
     return sorted(group for group in groups.values() if len(group) > 1)
+
+# %% ../nbs/07_embed.ipynb #b6042e3d
+def collection_labels(paths:list,                     # the collection's files
+                      root:Path|None=None,            # folder the sub-folders (and the table's relative paths) start from; None: the deepest folder holding every file
+                      labels_file:Path|None=None,     # CSV table of files and labels (`read_labels`), used instead of the sub-folders
+                      label_columns=('path', 'label') # the table's columns of files and of labels
+                     )->tuple[list, Path]:
+    "(one label per path, None where it has none; the folder the labels start from)."
+    paths = [Path(path) for path in paths]
+    if not paths: raise ValueError('no files to label')
+    root = Path(root).resolve() if root is not None else Path(os.path.commonpath([path.parent for path in paths]))
+    if labels_file is not None:
+        table = read_labels(labels_file, root, *label_columns)
+        return [table.get(path.resolve()) for path in paths], root
+    in_folder = lambda parts: parts[0] if len(parts) > 1 else None
+    return [in_folder(path.relative_to(root).parts) if path.is_relative_to(root) else None for path in paths], root
+
+# %% ../nbs/07_embed.ipynb #f28c3ef5
+def map_collection(collection_path:Path,            # a collection file written by `save_collection` (`midi-embeddings embed`)
+                   out:Path|None=None,              # the page to write; None: beside the collection, with .html for .npz
+                   root:Path|None=None,             # where the labels' sub-folders start (`collection_labels`)
+                   labels_file:Path|None=None,      # CSV table of files and labels, used instead of the sub-folders
+                   label_columns=('path', 'label'), # the table's columns of files and of labels
+                   limit:int|None=5000,             # map at most this many songs, as equally many per label as there are; None: all
+                   seed:int=42                      # seed of the subset and of t-SNE
+                  )->Path:
+    "Write an interactive t-SNE map of a collection's songs, coloured by label, as one HTML page; returns its path."
+    collection_path = Path(collection_path)
+    collection = load_collection(collection_path)
+    paths = collection['paths']
+    if len(paths) < 2: raise ValueError(f'{collection_path}: {len(paths)} song; a map needs 2 at least')
+    labels, _ = collection_labels(paths, root, labels_file, label_columns)
+    rows = sorted(balanced_subset(range(len(paths)), limit, seed, label=lambda row: labels[row]))
+    title = f'{collection_path.name}: {len(rows)}{f" of {len(paths)}" * (len(rows) < len(paths))} songs (t-SNE)'
+    return tsne_html(collection['embeddings'][rows], [labels[row] for row in rows], [paths[row] for row in rows],
+                     path=out or collection_path.with_suffix('.html'), title=title, seed=seed)

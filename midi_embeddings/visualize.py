@@ -61,23 +61,23 @@ PALETTE = qualitative.Plotly + qualitative.Dark24
 def song_traces(layout:np.ndarray,              # map positions [n, 2]
                 labels:list,                    # one label per song; None is drawn as 'unlabelled'
                 names:list,                     # one file name per song, shown on hover
-                durations:list|None=None        # seconds per song, shown on hover as m:ss
+                durations:list|None=None        # seconds per song, shown on hover as m:ss; None: no durations on hover
                )->list[go.Scatter]:
     "One scatter trace per label, with file name, label and duration on hover."
     labels = label_names(labels)
-    durations = [None] * len(labels) if durations is None else list(durations)
-    if not len(layout) == len(labels) == len(names) == len(durations):
-        raise ValueError(f'layout, labels, names and durations must have one entry per song, '
-                         f'got {len(layout)}, {len(labels)}, {len(names)}, {len(durations)}')
+    counts = [len(layout), len(labels), len(names), *([len(durations)] if durations is not None else [])]
+    if len(set(counts)) > 1:
+        raise ValueError(f"layout, labels, names{' and durations' * (durations is not None)} must have one entry per song, "
+                         f"got {', '.join(map(str, counts))}")
+    template = '<b>%{customdata[0]}</b><br>label: %{customdata[1]}' + ('<br>duration: %{customdata[2]}' if durations is not None else '')
     traces = []
     for i, label in enumerate(sorted(set(labels))):
         rows = [row for row, song_label in enumerate(labels) if song_label == label]
-        hover = [[Path(str(names[row])).name, label, format_duration(durations[row])] for row in rows]
+        hover = [[Path(str(names[row])).name, label, *([format_duration(durations[row])] if durations is not None else [])] for row in rows]
         traces.append(go.Scatter(
             x=layout[rows, 0], y=layout[rows, 1], ids=[str(row) for row in rows], mode='markers', name=label,
-            marker=dict(size=9, color=PALETTE[i % len(PALETTE)], line=dict(width=0.5, color='white')),
-            customdata=hover,
-            hovertemplate='<b>%{customdata[0]}</b><br>label: %{customdata[1]}<br>duration: %{customdata[2]}<extra></extra>'))
+            marker=dict(size=9 if len(labels) <= 1000 else 5, color=PALETTE[i % len(PALETTE)], line=dict(width=0.5, color='white')),
+            customdata=hover, hovertemplate=template + '<extra></extra>'))
     return traces
 
 # %% ../nbs/05_visualize.ipynb #b47a7a0f
