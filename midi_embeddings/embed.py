@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collection', 'embed_collection', 'exact_search',
            'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'near_duplicates',
-           'identical_notes', 'collection_labels', 'map_collection']
+           'identical_notes', 'collection_labels', 'labelled_sample', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
 import hashlib, os, sys, time
@@ -394,21 +394,32 @@ def collection_labels(paths:list,                     # the collection's files
     return [in_folder(path.relative_to(root).parts) if path.is_relative_to(root) else None for path in paths], root
 
 # %% ../nbs/07_embed.ipynb #f28c3ef5
+def labelled_sample(collection_path:Path,            # a collection file written by `save_collection` (`midi-embeddings embed`)
+                    root:Path|None=None,             # where the labels' sub-folders start (`collection_labels`)
+                    labels_file:Path|None=None,      # CSV table of files and labels, used instead of the sub-folders
+                    label_columns=('path', 'label'), # the table's columns of files and of labels
+                    limit:int|None=5000,             # at most this many songs, as equally many per label as there are; None: all
+                    seed:int=42                      # seed of the draw
+                   )->tuple[np.ndarray, list, list, int]:
+    "(rows [m, D], their paths, their labels, the collection's size): a labelled sample of a collection, in its order; 2 songs at least."
+    collection = load_collection(collection_path)
+    paths = collection['paths']
+    if len(paths) < 2: raise ValueError(f'{collection_path}: {len(paths)} song; a map needs 2 at least')
+    labels, _ = collection_labels(paths, root, labels_file, label_columns)
+    rows = sorted(balanced_subset(range(len(paths)), limit, seed, label=lambda row: labels[row]))
+    return collection['embeddings'][rows], [paths[row] for row in rows], [labels[row] for row in rows], len(paths)
+
+# %% ../nbs/07_embed.ipynb #9a7987da
 def map_collection(collection_path:Path,            # a collection file written by `save_collection` (`midi-embeddings embed`)
                    out:Path|None=None,              # the page to write; None: beside the collection, with .html for .npz
                    root:Path|None=None,             # where the labels' sub-folders start (`collection_labels`)
                    labels_file:Path|None=None,      # CSV table of files and labels, used instead of the sub-folders
                    label_columns=('path', 'label'), # the table's columns of files and of labels
                    limit:int|None=5000,             # map at most this many songs, as equally many per label as there are; None: all
-                   seed:int=42                      # seed of the subset and of t-SNE
+                   seed:int=42                      # seed of the sample and of t-SNE
                   )->Path:
     "Write an interactive t-SNE map of a collection's songs, coloured by label, as one HTML page; returns its path."
     collection_path = Path(collection_path)
-    collection = load_collection(collection_path)
-    paths = collection['paths']
-    if len(paths) < 2: raise ValueError(f'{collection_path}: {len(paths)} song; a map needs 2 at least')
-    labels, _ = collection_labels(paths, root, labels_file, label_columns)
-    rows = sorted(balanced_subset(range(len(paths)), limit, seed, label=lambda row: labels[row]))
-    title = f'{collection_path.name}: {len(rows)}{f" of {len(paths)}" * (len(rows) < len(paths))} songs (t-SNE)'
-    return tsne_html(collection['embeddings'][rows], [labels[row] for row in rows], [paths[row] for row in rows],
-                     path=out or collection_path.with_suffix('.html'), title=title, seed=seed)
+    rows, paths, labels, size = labelled_sample(collection_path, root, labels_file, label_columns, limit, seed)
+    title = f'{collection_path.name}: {len(rows)}{f" of {size}" * (len(rows) < size)} songs (t-SNE)'
+    return tsne_html(rows, labels, paths, path=out or collection_path.with_suffix('.html'), title=title, seed=seed)
