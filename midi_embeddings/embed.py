@@ -10,7 +10,7 @@ __all__ = ['COLLECTION_KEYS', 'MIDIEmbedder', 'save_collection', 'load_collectio
            'identical_notes', 'collection_labels', 'labelled_sample', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import hashlib, os, sys, time
+import hashlib, os, sys, time, warnings
 from functools import cached_property
 from pathlib import Path
 import numpy as np
@@ -405,7 +405,10 @@ def labelled_sample(collection_path:Path,            # a collection file written
     collection = load_collection(collection_path)
     paths = collection['paths']
     if len(paths) < 2: raise ValueError(f'{collection_path}: {len(paths)} song; a map needs 2 at least')
-    labels, _ = collection_labels(paths, root, labels_file, label_columns)
+    labels, root = collection_labels(paths, root, labels_file, label_columns)
+    if not any(labels):
+        source = f'{labels_file} labels none of' if labels_file is not None else f'no sub-folder of {root} holds any of'
+        warnings.warn(f"{source} the collection's {len(paths)} files: all are unlabelled")
     rows = sorted(balanced_subset(range(len(paths)), limit, seed, label=lambda row: labels[row]))
     return collection['embeddings'][rows], [paths[row] for row in rows], [labels[row] for row in rows], len(paths)
 
