@@ -3,7 +3,8 @@
 One run's held-out set is small (26 songs with the default `dataset.limit=100`), so one song moves a measure by 0.038
 and one seed cannot say whether training helps. Each seed draws other songs, splits, tokenizer and initial weights;
 this script trains one model per seed with the same configuration (the workflow of `script.py`), prints each seed's
-row as `ours / untrained`, the means over the seeds, and on how many seeds ours is ahead, level or behind.
+row as `ours / untrained` (and a second table as `ours / TF-IDF`), the means over the seeds, and on how many seeds ours
+is ahead, level or behind.
 
     python bench/seeds.py                                   # the default configuration, seeds 42 1 2 3
     python bench/seeds.py --set train.max_seq_len=128       # a variant, on the same seeds
@@ -27,22 +28,22 @@ def parse_args():
     return p.parse_args()
 
 def run_seed(seed:int, overrides:list, out:Path)->dict:
-    "{'ours': row, 'untrained': row, 'minutes': m} of one training run."
+    "{'ours': row, 'untrained': row, 'tfidf': row, 'minutes': m} of one training run."
     cfg = load_config('config', [*overrides, f'seed={seed}', f'dataset.tokenizer_path={out}/tokenizer-{seed}.json'])
     start = time.perf_counter()
     rows = {row['method']: row for row in train(cfg, out / f'seed-{seed}')['embeddings']}
-    return dict(ours=rows['ours'], untrained=rows['untrained'], minutes=(time.perf_counter() - start) / 60)
+    return dict(ours=rows['ours'], untrained=rows['untrained'], tfidf=rows['tfidf'], minutes=(time.perf_counter() - start) / 60)
 
-def seeds_table(runs:dict)->str:
-    "Markdown: one row per seed (ours / untrained), their means, and the seeds where ours is ahead / level / behind."
-    cell = lambda ours, untrained: f'{ours:.3f} / {untrained:.3f}'
+def seeds_table(runs:dict, other:str='untrained')->str:
+    "Markdown: one row per seed (ours / `other`), their means, and the seeds where ours is ahead / level / behind."
+    cell = lambda ours, theirs: f'{ours:.3f} / {theirs:.3f}'
     lines = ['| seed | ' + ' | '.join(REPORT_COLUMNS[key] for key in MEASURES) + ' |', '|' + '---|' * (len(MEASURES) + 1)]
     for seed, run in runs.items():
-        lines.append(f'| {seed} | ' + ' | '.join(cell(run['ours'][key], run['untrained'][key]) for key in MEASURES) + ' |')
+        lines.append(f'| {seed} | ' + ' | '.join(cell(run['ours'][key], run[other][key]) for key in MEASURES) + ' |')
     mean = lambda method, key: float(np.mean([run[method][key] for run in runs.values()]))
-    lines.append('| mean | ' + ' | '.join(cell(mean('ours', key), mean('untrained', key)) for key in MEASURES) + ' |')
+    lines.append('| mean | ' + ' | '.join(cell(mean('ours', key), mean(other, key)) for key in MEASURES) + ' |')
     def tally(key):
-        leads = np.array([run['ours'][key] - run['untrained'][key] for run in runs.values()])
+        leads = np.array([run['ours'][key] - run[other][key] for run in runs.values()])
         return f'{(leads > 1e-9).sum()} / {(np.abs(leads) <= 1e-9).sum()} / {(leads < -1e-9).sum()}'
     lines.append('| ahead / level / behind | ' + ' | '.join(tally(key) for key in MEASURES) + ' |')
     return '\n'.join(lines)
@@ -51,7 +52,8 @@ def main():
     args = parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix='seeds-'))
     runs = {seed: run_seed(seed, args.set, out) for seed in args.seeds}
-    print(f'\n{" ".join(args.set) or "configs/config.yaml"}: ours / untrained encoder of the same run\n\n{seeds_table(runs)}')
+    for other, what in (('untrained', 'untrained encoder'), ('tfidf', 'TF-IDF of the same tokens')):
+        print(f'\n{" ".join(args.set) or "configs/config.yaml"}: ours / {what} of the same run\n\n{seeds_table(runs, other)}')
     print('\nminutes per run: ' + ', '.join(f'seed {seed} {run["minutes"]:.1f}' for seed, run in runs.items()))
     (out / 'seeds.json').write_text(json.dumps({str(seed): run for seed, run in runs.items()}, indent=2))
     print(f'rows written to {out / "seeds.json"}')
