@@ -23,7 +23,7 @@ from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, _usable_cpus
-from .embed import identical_notes
+from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
@@ -47,6 +47,7 @@ class DatasetConfig:
     tokenizer_path:str=MISSING; limit:Optional[int]=MISSING; source:str=MISSING; labels_from_folders:bool=MISSING
     tokenizer:str=MISSING; vocab_size:int=MISSING; pitch_intervals:bool=MISSING; kind:str=MISSING; cache_dir:Optional[str]=MISSING
     timeout:float=MISSING; loader_workers:Optional[int]=MISSING; labels_file:Optional[str]=MISSING; label_columns:List[str]=MISSING
+    near_copies:Optional[float]=MISSING
 
 @dataclass
 class WandbConfig:
@@ -101,6 +102,7 @@ def _range_rules(cfg):
         ('dataset.kind', d.kind, d.kind in ('presaved', 'dynamic'), 'presaved | dynamic'),
         ('dataset.timeout', d.timeout, d.timeout > 0, 'a positive number of seconds'),
         ('dataset.loader_workers', d.loader_workers, d.loader_workers is None or d.loader_workers >= 0, 'null (automatic) or an integer >= 0'),
+        ('dataset.near_copies', d.near_copies, d.near_copies is None or 0 < d.near_copies <= 1, 'null (identical notes only) or a share of notes in (0, 1]'),
         ('dataset.tokenizer_path', d.tokenizer_path, bool(d.tokenizer_path), 'a file path'),
         ('dataset.label_columns', list(d.label_columns), len(d.label_columns) == 2, 'two column names: [files, labels]'),
         ('wandb.viz_interval', w.viz_interval, w.viz_interval >= 1, 'an integer >= 1'),
@@ -289,11 +291,13 @@ def twins_warning(twins:list # `held_out_twins`
 
 # %% ../nbs/05a_workflow.ipynb #76429bb1
 def corpus_splits(cfg:DictConfig)->dict:
-    "`cfg`'s corpus split by `split_songs`, the files of each piece (`identical_notes`) kept in one split; `check_splits` passed."
-    songs = load_songs(cfg)
+    "`cfg`'s corpus split by `split_songs`, the copies of each piece (`identical_notes`, or `near_copies` at `dataset.near_copies`) kept in one split; `check_splits` passed."
+    songs, share = load_songs(cfg), cfg.dataset.near_copies
     paths = [song.path for song in songs]
-    copies = [[paths[index] for index in group] for group in identical_notes(paths, timeout=cfg.dataset.timeout)]
-    if copies: print(f'{sum(map(len, copies))} files are copies of {len(copies)} piece{"s" * (len(copies) > 1)} (the same notes): each piece stays in one split')
+    groups = identical_notes(paths, timeout=cfg.dataset.timeout) if share is None else near_copies(paths, share, timeout=cfg.dataset.timeout)
+    copies = [[paths[index] for index in group] for group in groups]
+    what = 'the same notes' if share is None else f'{share:.0%} of their notes or more in common'
+    if copies: print(f'{sum(map(len, copies))} files are copies of {len(copies)} piece{"s" * (len(copies) > 1)} ({what}): each piece stays in one split')
     splits = split_songs(songs, seed=cfg.seed, together=copies)
     check_splits(splits, cfg)
     return splits
