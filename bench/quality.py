@@ -15,10 +15,9 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
 import argparse, json, tempfile, time
 from omegaconf import OmegaConf
-from midi_embeddings.embed import identical_notes
 from midi_embeddings.evaluate import interval_table, report_table
 from midi_embeddings.train import OBJECTIVES
-from midi_embeddings.workflow import corpus_splits, load_config, load_songs, train
+from midi_embeddings.workflow import corpus_splits, load_config, load_songs, piece_copies, train
 
 README_SETTINGS = ['dataset.source=folk', 'dataset.limit=3300', 'dataset.pitch_intervals=true', 'train.max_seq_len=512',
                    'train.embed_dim=256', 'train.num_layers=2', 'train.batch_size=64', 'train.epochs=15',
@@ -41,7 +40,7 @@ def all_tunes_splits(cfg)->dict:
     paths = {str(song.path) for song in held_out}
     others = [song for song in load_songs(OmegaConf.merge(cfg, {'dataset': {'limit': None}})) if str(song.path) not in paths]
     songs = held_out + others
-    copies = {index for group in identical_notes([song.path for song in songs]) if group[0] < len(held_out) for index in group}
+    copies = {index for group in piece_copies([song.path for song in songs], cfg) if group[0] < len(held_out) for index in group}
     return splits | {'train': [song for index, song in enumerate(songs) if index >= len(held_out) and index not in copies]}
 
 def run_objective(objective:str, overrides:list, out:Path, all_tunes:bool)->tuple[list, float]:

@@ -8,8 +8,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'loader_workers',
            'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'held_out_twins',
-           'twins_warning', 'corpus_splits', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks',
-           'train']
+           'twins_warning', 'piece_copies', 'corpus_splits', 'embedding_snapshots', 'test_loss', 'quality_report',
+           'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -289,13 +289,20 @@ def twins_warning(twins:list # `held_out_twins`
             f'{twins[0][1].path}{", ..." if many else ""}): the report measures {"them" if many else "it"} on music training saw; '
             '`midi-embeddings duplicates` lists such pairs, near ones too')
 
+# %% ../nbs/05a_workflow.ipynb #e023caf0
+def piece_copies(paths:list,     # MIDI files
+                 cfg:DictConfig  # the run's configuration: `dataset.near_copies`, `dataset.timeout`
+                )->list[list[int]]:
+    "Groups of indices of `paths` that are copies of one piece: `near_copies` at `dataset.near_copies`, or files with identical notes when it is null."
+    share = cfg.dataset.near_copies
+    return identical_notes(paths, timeout=cfg.dataset.timeout) if share is None else near_copies(paths, share, timeout=cfg.dataset.timeout)
+
 # %% ../nbs/05a_workflow.ipynb #76429bb1
 def corpus_splits(cfg:DictConfig)->dict:
-    "`cfg`'s corpus split by `split_songs`, the copies of each piece (`identical_notes`, or `near_copies` at `dataset.near_copies`) kept in one split; `check_splits` passed."
+    "`cfg`'s corpus split by `split_songs`, the copies of each piece (`piece_copies`) kept in one split; `check_splits` passed."
     songs, share = load_songs(cfg), cfg.dataset.near_copies
     paths = [song.path for song in songs]
-    groups = identical_notes(paths, timeout=cfg.dataset.timeout) if share is None else near_copies(paths, share, timeout=cfg.dataset.timeout)
-    copies = [[paths[index] for index in group] for group in groups]
+    copies = [[paths[index] for index in group] for group in piece_copies(paths, cfg)]
     what = 'the same notes' if share is None else f'{share:.0%} of their notes or more in common'
     if copies: print(f'{sum(map(len, copies))} files are copies of {len(copies)} piece{"s" * (len(copies) > 1)} ({what}): each piece stays in one split')
     splits = split_songs(songs, seed=cfg.seed, together=copies)
