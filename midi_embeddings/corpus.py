@@ -7,9 +7,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 # %% auto #0
 __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
            'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
-           'folder_corpus', 'read_labels', 'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score',
-           'music21_to_score', 'write_atomically', 'default_cache_dir', 'write_manifest', 'read_manifest',
-           'worth_retrying', 'music21_corpus', 'split_songs']
+           'folder_label', 'folder_corpus', 'read_labels', 'music21_corpus_root', 'music21_works', 'balanced_subset',
+           'normalize_score', 'music21_to_score', 'write_atomically', 'default_cache_dir', 'write_manifest',
+           'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, gc, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
@@ -269,6 +269,14 @@ def report_skips(skipped:list[tuple[str, str]], # (file or work, reason) of each
     if remembered: summary += f', {len(remembered)} of them in an earlier run'
     log.log(logging.WARNING if every_skip else logging.INFO, summary)
 
+# %% ../nbs/01a_corpus.ipynb #df19f540
+def folder_label(path:Path, # a file
+                 root:Path  # the folder whose sub-folders are labels
+                )->str|None:
+    "The first sub-folder of `root` on the way to `path`: `root/label/.../song.mid`; None for a file directly in `root` or outside it."
+    parts = Path(path).relative_to(root).parts if Path(path).is_relative_to(root) else ()
+    return parts[0] if len(parts) > 1 else None
+
 # %% ../nbs/01a_corpus.ipynb #1a1494cc
 def folder_corpus(root:Path,                     # folder of .mid/.midi files (searched recursively)
                   labels_from_folders:bool=False,# label each song with its first sub-folder under `root`
@@ -286,8 +294,7 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
     read = partial(_midi_facts, max_bytes=max_bytes)
     for index, facts, error in safe_map(read, files, workers, timeout, desc=f'reading {root.name or root}'):
         if error: skipped.append((str(files[index]), error)); continue
-        parts = files[index].relative_to(root).parts if files[index] != root else ()
-        label = table.get(files[index].resolve()) if table is not None else parts[0] if labels_from_folders and len(parts) > 1 else None
+        label = table.get(files[index].resolve()) if table is not None else folder_label(files[index], root) if labels_from_folders else None
         songs.append(Song(files[index], label, label_set, str(root), *facts))
     report_skips(sorted(skipped), len(songs), f'{root}')
     if table is not None and (unmatched := len(set(table) - {song.path.resolve() for song in songs})):

@@ -19,7 +19,7 @@ import numpy as np
 import symusic, torch
 from fastcore.basics import chunked
 from tqdm.auto import tqdm
-from .corpus import balanced_subset, read_labels, read_midi, report_skips, safe_map, worth_retrying, write_atomically
+from .corpus import balanced_subset, folder_label, read_labels, read_midi, report_skips, safe_map, worth_retrying, write_atomically
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
@@ -437,11 +437,8 @@ def collection_labels(paths:list,                     # the collection's files
     paths = [Path(path) for path in paths]
     if not paths: raise ValueError('no files to label')
     root = Path(root).resolve() if root is not None else Path(os.path.commonpath([path.parent for path in paths]))
-    if labels_file is not None:
-        table = read_labels(labels_file, root, *label_columns)
-        return [table.get(path.resolve()) for path in paths], root
-    in_folder = lambda parts: parts[0] if len(parts) > 1 else None
-    return [in_folder(path.relative_to(root).parts) if path.is_relative_to(root) else None for path in paths], root
+    table = read_labels(labels_file, root, *label_columns) if labels_file is not None else None
+    return [table.get(path.resolve()) if table is not None else folder_label(path, root) for path in paths], root
 
 # %% ../nbs/07_embed.ipynb #f28c3ef5
 def labelled_sample(collection_path:Path,            # a collection file written by `save_collection` (`midi-embeddings embed`)
