@@ -10,7 +10,7 @@ __all__ = ['COLLECTION_NAME', 'Terminated', 'sigterm_as_interrupt', 'embed_comma
            'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
-import argparse, csv, difflib, io, json, logging, os, shlex, shutil, signal, sys, threading, warnings
+import argparse, csv, difflib, io, logging, os, shlex, shutil, signal, sys, tempfile, threading, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
@@ -18,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
-from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically
+from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
@@ -59,6 +59,21 @@ def _input_files(inputs:list # MIDI files and folders (searched recursively)
     if not files: raise ValueError(f"no .mid/.midi files under {', '.join(map(str, inputs))}")
     return list(files)
 
+# %% ../nbs/07a_cli.ipynb #31e30ec1
+def _check_out(out:Path|None,  # `--out`; None: the command's default, which is fine
+               suffixes:tuple,  # the suffixes a file of the right kind has, e.g. ('.npz',)
+               kind:str         # that kind, for the message, e.g. 'a .npz collection file'
+              ):
+    "A one-line ValueError, before any work, if `out` is not a file name of `kind` that can be written."
+    if out is None: return
+    if out.suffix.lower() not in suffixes: raise ValueError(f'--out {out}: name {kind}')
+    if out.is_dir(): raise ValueError(f'--out {out}: a folder; name {kind} in it')
+    folder = next(folder for folder in out.absolute().parents if folder.exists())  # its folder, or the nearest that exists
+    try:
+        with tempfile.TemporaryFile(dir=folder): pass
+    except OSError as error: raise ValueError(f'--out {out}: cannot write in {folder} ({error.strerror})') from None
+
+
 # %% ../nbs/07a_cli.ipynb #50c66dcd
 def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
     "What `embed` says when Ctrl-C or SIGTERM stops it: how much is saved, and how to go on."
@@ -69,8 +84,10 @@ def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
 
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
+    _check_out(args.out, ('.npz',), 'a .npz collection file')
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision)
     files, out = _input_files(args.inputs), args.out or args.model_dir / COLLECTION_NAME
+    if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
                                        args.timeout)
     except KeyboardInterrupt as interrupt:
@@ -78,14 +95,17 @@ def embed_command(args:argparse.Namespace):
         sys.exit(_exit_code(interrupt))
     if not collection['paths']:
         raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
-    print(f"{len(collection['paths'])} songs embedded, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
+    n_songs = len(collection['paths'])
+    print(f"{n_songs} song{'s' * (n_songs != 1)} embedded, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #32f8d94a
 def _collection_and_model(target:Path,          # a collection file or a model directory
                           collection:Path|None  # `--collection`
                          )->tuple:
     "(collection file, model directory or None for the collection's own) that `similar TARGET` means."
-    if target.is_file(): return target, None
+    if target.is_file():
+        if collection is not None: raise ValueError(f'--collection {collection}: {target} is a collection file already; --collection goes with MODEL_DIR')
+        return target, None
     if not target.is_dir(): raise ValueError(f'{target}: no such model directory or collection file')
     path = collection or target / COLLECTION_NAME
     if not path.is_file():
@@ -110,10 +130,12 @@ def similar_command(args:argparse.Namespace):
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)
     neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if collection['paths'][i] != own_path]
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
+    if not neighbours: print(f'{collection_path} holds no song but the query', file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #d8c82324
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
+    _check_out(args.out, ('.json',), 'a .json report')
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device)
     others = {str(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}
     if len(others) < len(args.against): raise ValueError('--against names a model twice')
@@ -125,7 +147,7 @@ def evaluate_command(args:argparse.Namespace):
         print(f'left out {len(copies)} file{"s" * (len(copies) > 1)} whose notes another file here has ({songs[twins[0][1]].path} = '
               f'{songs[twins[0][0]].path}{", ..." if len(copies) > 1 else ""}); `midi-embeddings duplicates` lists them', file=sys.stderr)
         songs = [song for index, song in enumerate(songs) if index not in copies]
-    if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file(s) with notes; the report needs 2 at least')
+    if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file{"s" * (len(songs) != 1)} with notes{", copies left out" * bool(twins)}; the report needs 2 at least')
     labels = [song.label for song in songs]
     if not any(labels):
         why = f'{args.labels} labels none of them' if args.labels else f'they lie directly in {args.folder}, outside any sub-folder'
@@ -134,22 +156,23 @@ def evaluate_command(args:argparse.Namespace):
     rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
                         device=embedder.device, others={name: (other.model, other.tokenizer) for name, other in others.items()})
     if args.out:
-        write_atomically(args.out, json.dumps(dict(model_dir=str(embedder.model_dir), folder=str(args.folder), rows=rows,
-                                                   against={name: str(other.model_dir) for name, other in others.items()}), indent=2).encode())
+        write_json(args.out, dict(model_dir=str(embedder.model_dir), folder=str(args.folder), rows=rows,
+                                  against={name: str(other.model_dir) for name, other in others.items()}))
         print(f'report written to {args.out}', file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #c7611c2d
 def duplicates_command(args:argparse.Namespace):
-    "`midi-embeddings duplicates`: the pairs of songs of a collection that share `min_overlap` of their notes, found through their embeddings."
-    if not 0 < args.min_overlap <= 1: raise ValueError(f'--min-overlap {args.min_overlap}: give a share of notes in (0, 1]')
+    "`midi-embeddings duplicates`: the pairs of songs of a collection that share `min_overlap` of their notes, found through note sketches and embeddings."
+    _check_out(args.out, ('.csv',), 'a .csv table')
     collection_path, _ = _collection_and_model(args.target, args.collection)
     collection = load_collection(collection_path)
     paths = collection['paths']
     pairs = near_duplicates(paths, collection['embeddings'], args.k, args.min_overlap, args.workers, args.timeout)
     for overlap, cosine, i, j in pairs: print(f'{overlap:.3f}  {cosine:.4f}  {paths[i]}  {paths[j]}')
     in_pairs = len({song for _, _, i, j in pairs for song in (i, j)})
+    neighbours = f" and each song's {args.k} most similar" if args.k else ''
     print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among {len(paths)} songs ({in_pairs} songs in them): '
-          f'at least {args.min_overlap:g} of their notes in common, among each song\'s {args.k} most similar', file=sys.stderr)
+          f'at least {args.min_overlap:g} of their notes in common, among note-sketch matches{neighbours}', file=sys.stderr)
     if args.out:
         table = io.StringIO()
         csv.writer(table).writerows([('overlap', 'cosine', 'path_a', 'path_b'), *[(f'{o:.4f}', f'{c:.6f}', paths[i], paths[j]) for o, c, i, j in pairs]])
@@ -159,7 +182,7 @@ def duplicates_command(args:argparse.Namespace):
 def map_command(args:argparse.Namespace):
     "`midi-embeddings map`: an interactive t-SNE page of a collection's songs, coloured by sub-folder or by a table's labels."
     collection_path, _ = _collection_and_model(args.target, args.collection)
-    if args.out is not None and args.out.suffix.lower() not in ('.html', '.htm'): raise ValueError(f'--out {args.out}: name an .html page')
+    _check_out(args.out, ('.html', '.htm'), 'an .html page')
     print(f'mapping at most {args.limit} songs of {collection_path} with t-SNE', file=sys.stderr)
     page = map_collection(collection_path, args.out, args.root, args.labels, args.label_columns, args.limit, args.seed)
     print(f'map written to {page}', file=sys.stderr)
@@ -200,9 +223,12 @@ def _interrupted(cfg, hydra_cfg)->str:
     return f'interrupted; the run is saved in {last} ({where}); continue with:\n  {resume_command(hydra_cfg)}'
 
 def _drop_unused_run_dir(run_dir:Path):
-    "Delete Hydra's run directory of a run that stopped before any work: one that holds only `.hydra/` and empty logs."
-    if all(path.name == '.hydra' or path.suffix == '.log' and path.stat().st_size == 0 for path in run_dir.iterdir()):
-        shutil.rmtree(run_dir, ignore_errors=True)
+    "Delete Hydra's run directory of a run stopped by its configuration before any work (only `.hydra/` and logs in it), and the folders above it in the working directory that this leaves empty."
+    if not all(path.name == '.hydra' or path.suffix == '.log' for path in run_dir.iterdir()): return
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for folder in run_dir.resolve().parents:
+        if not folder.is_relative_to(Path.cwd()) or folder == Path.cwd() or any(folder.iterdir()): break
+        folder.rmdir()
 
 def run_training(cfg):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
@@ -271,6 +297,12 @@ def _at_least(minimum:int, kind=int):
         return value
     return number
 
+def _share(text:str)->float:
+    "An argparse type: a share in (0, 1]."
+    value = float(text)
+    if not 0 < value <= 1: raise argparse.ArgumentTypeError(f'give a share of notes in (0, 1], got {text}')
+    return value
+
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')
@@ -302,8 +334,8 @@ def _parser()->argparse.ArgumentParser:
     duplicates = commands.add_parser('duplicates', help='list the pairs of songs in a collection that share most of their notes')
     duplicates.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
     duplicates.add_argument('--collection', type=Path, help='collection file to look in, with MODEL_DIR')
-    duplicates.add_argument('--k', type=_at_least(1), default=5, help='candidates per song: its k most similar songs in the collection (default: 5)')
-    duplicates.add_argument('--min-overlap', type=float, default=0.9, help='share of notes two songs must have in common, in (0, 1] (default: 0.9)')
+    duplicates.add_argument('--k', type=_at_least(0), default=5, help="candidates per song besides the note sketches' matches: its k most similar songs in the collection (default: 5; 0: the sketches' only)")
+    duplicates.add_argument('--min-overlap', type=_share, default=0.9, help='share of notes two songs must have in common, in (0, 1] (default: 0.9)')
     duplicates.add_argument('--out', type=Path, help='also write the pairs as CSV: overlap, cosine, path_a, path_b')
     duplicates.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     duplicates.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')

@@ -8,11 +8,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
            'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
            'folder_label', 'folder_corpus', 'read_labels', 'music21_corpus_root', 'music21_works', 'balanced_subset',
-           'normalize_score', 'music21_to_score', 'write_atomically', 'default_cache_dir', 'write_manifest',
-           'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
+           'normalize_score', 'music21_to_score', 'write_atomically', 'write_json', 'default_cache_dir',
+           'write_manifest', 'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
-import csv, gc, io, logging, multiprocessing, os, random, re, signal, sys, time, warnings
+import csv, gc, io, json, logging, math, multiprocessing, os, random, re, signal, sys, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -222,6 +222,7 @@ def midi_files(root:Path        # a folder (searched recursively) or one MIDI fi
     "Every `.mid`/`.midi` file under `root`, sorted; folders named like MIDI files are not files."
     root = Path(root)
     if root.is_file(): return [root]
+    if root.name.lower().endswith(MIDI_SUFFIXES) and not root.exists(): raise ValueError(f'{root}: no such file')
     if not root.is_dir(): raise ValueError(f'{root}: no such folder; give a folder of .mid/.midi files')
     found, seen = [], set()
     for folder, subfolders, names in os.walk(root, followlinks=True):
@@ -456,6 +457,22 @@ def write_atomically(path:Path, # the file to write
     except BaseException:  # a failed writer, a full disk or Ctrl-C: the old file stays, the partial one goes
         temporary.unlink(missing_ok=True)
         raise
+
+# %% ../nbs/01a_corpus.ipynb #e76c7d59
+def _finite(value):
+    "`value` with every float NaN or infinity in it, however deep in dicts, lists and tuples, made None."
+    if isinstance(value, float): return value if math.isfinite(value) else None
+    if isinstance(value, dict): return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)): return [_finite(item) for item in value]
+    return value
+
+def write_json(path:Path, # the file to write, atomically
+               data       # dicts, lists, numbers, strings; anything else is written as its str
+              )->Path:
+    "Write `data` as indented JSON through `write_atomically`, NaN and infinities as null; return `path`."
+    write_atomically(Path(path), json.dumps(_finite(data), indent=2, default=str, allow_nan=False).encode())
+    return Path(path)
+
 
 # %% ../nbs/01a_corpus.ipynb #aa1dd1d3
 def _parse_work(root:Path, work:str)->music21.stream.Score:

@@ -7,11 +7,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'SKETCH_BANDS', 'SKETCH_ROWS', 'MIDIEmbedder', 'save_collection', 'load_collection',
            'embed_collection', 'exact_search', 'build_index', 'collection_index', 'search', 'note_codes',
-           'note_overlap', 'near_duplicates', 'identical_notes', 'note_sketch', 'near_copies', 'collection_labels',
-           'labelled_sample', 'map_collection']
+           'note_overlap', 'identical_notes', 'note_sketch', 'sketch_pairs', 'near_copies', 'near_duplicates',
+           'collection_labels', 'labelled_sample', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import hashlib, os, sys, time, warnings
+import hashlib, os, sys, time, warnings, zipfile
 from functools import cached_property
 from itertools import combinations
 from pathlib import Path
@@ -163,6 +163,7 @@ def save_collection(path:Path,             # the .npz file to write
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
     "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files)."
+    if Path(path).is_file() and not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:
         with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id')}
     except (OSError, ValueError, EOFError) as error:
@@ -338,7 +339,7 @@ def note_overlap(a:np.ndarray, # `note_codes` of one song
     common = max(len(np.intersect1d(a, b, assume_unique=True)), len(np.intersect1d(a, b + shift, assume_unique=True)))
     return common / max(len(a), len(b))
 
-# %% ../nbs/07_embed.ipynb #64a0cb2a
+# %% ../nbs/07_embed.ipynb #413cc4b3
 def _read_notes(paths:list, workers:int|None, timeout:float, progress:bool)->tuple[dict, list]:
     "({index: `note_codes`} of the files that could be read, [(file, reason)] of the others), read in worker processes."
     codes, skipped = {}, []
@@ -347,26 +348,6 @@ def _read_notes(paths:list, workers:int|None, timeout:float, progress:bool)->tup
         else: codes[index] = result
     return codes, skipped
 
-def near_duplicates(paths:list,               # the collection's files, one per row of `embeddings`
-                    embeddings:np.ndarray,    # [N, D] their L2-normalised rows
-                    k:int=5,                  # candidates per song: its k most similar rows
-                    min_overlap:float=0.9,    # share of notes in common (`note_overlap`) that makes two songs duplicates
-                    workers:int|None=None,    # processes reading the files; None: one per CPU; 0: this one
-                    timeout:float=60,         # seconds one file may take to be read
-                    progress:bool=True        # progress bars on stderr
-                   )->list[tuple]:
-    "(overlap, cosine, i, j) with i < j for each pair of rows whose songs share `min_overlap` of their notes, most alike first."
-    if len(paths) != len(embeddings): raise ValueError(f'near_duplicates: {len(paths)} paths for {len(embeddings)} rows')
-    embeddings, cosines = np.asarray(embeddings, dtype=np.float32), {}
-    for start in tqdm(range(0, len(embeddings), 1024), desc='searching', disable=not progress, leave=False):
-        found, similarities = exact_search(embeddings[start:start + 1024], embeddings, min(k + 1, len(embeddings)))
-        for i, row, row_similarities in zip(range(start, start + len(found)), found, similarities):
-            for j, similarity in zip(row.tolist(), row_similarities.tolist()):
-                if j != i: cosines.setdefault((min(i, j), max(i, j)), similarity)
-    codes, skipped = _read_notes(paths, workers, timeout, progress)
-    if skipped: report_skips(skipped, len(codes), 'near_duplicates')
-    pairs = [(note_overlap(codes[i], codes[j]), cosine, i, j) for (i, j), cosine in cosines.items() if i in codes and j in codes]
-    return sorted((pair for pair in pairs if pair[0] >= min_overlap), key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
 
 # %% ../nbs/07_embed.ipynb #59ac1219
 def identical_notes(paths:list,             # MIDI files
@@ -401,6 +382,18 @@ def note_sketch(codes:np.ndarray,  # `note_codes` of a song
     shingles = np.unique(shingles)
     return np.min([_mix(shingles[start:start + chunk][None, :] ^ salts[:, None]).min(1) for start in range(0, len(shingles), chunk)], axis=0)
 
+# %% ../nbs/07_embed.ipynb #4a062473
+def sketch_pairs(codes:dict # {index: `note_codes`} of songs
+                ):
+    "Candidate pairs (i, j), i < j, of near copies: songs whose `note_sketch`es agree on a band, or whose notes are identical; a pair may come more than once."
+    buckets = {}
+    for index in sorted(index for index in codes if len(codes[index])):
+        buckets.setdefault(codes[index].tobytes(), []).append(index)
+        if (sketch := note_sketch(codes[index])) is None: continue
+        for band, values in enumerate(sketch.reshape(SKETCH_BANDS, SKETCH_ROWS)): buckets.setdefault((band, values.tobytes()), []).append(index)
+    for members in buckets.values(): yield from combinations(members, 2)
+
+
 # %% ../nbs/07_embed.ipynb #e61a1f56
 def near_copies(paths:list,             # MIDI files
                 min_overlap:float=0.9,  # share of notes in common (`note_overlap`) that links two songs
@@ -408,24 +401,42 @@ def near_copies(paths:list,             # MIDI files
                 timeout:float=60,       # seconds one file may take to be read
                 progress:bool=True      # a progress bar on stderr
                )->list[list[int]]:
-    "Groups of two or more indices of `paths`, each in order, linked by pairs of songs that share `min_overlap` of their notes; pairs found through `note_sketch` buckets."
+    "Groups of two or more indices of `paths`, each in order, linked by pairs of songs that share `min_overlap` of their notes; pairs found through `sketch_pairs`."
     if not 0 < min_overlap <= 1: raise ValueError(f'min_overlap={min_overlap}: give a share of notes in (0, 1]')
     codes, _ = _read_notes(paths, workers, timeout, progress)
-    buckets = {}
-    for index in sorted(index for index in codes if len(codes[index])):
-        buckets.setdefault(codes[index].tobytes(), []).append(index)
-        if (sketch := note_sketch(codes[index])) is None: continue
-        for band, values in enumerate(sketch.reshape(SKETCH_BANDS, SKETCH_ROWS)): buckets.setdefault((band, values.tobytes()), []).append(index)
     leader = {index: index for index in codes}
     def lead(index):
         while leader[index] != index: leader[index] = index = leader[leader[index]]
         return index
-    for members in buckets.values():
-        for i, j in combinations(members, 2):
-            if lead(i) != lead(j) and note_overlap(codes[i], codes[j]) >= min_overlap: leader[lead(j)] = lead(i)
+    for i, j in sketch_pairs(codes):
+        if lead(i) != lead(j) and note_overlap(codes[i], codes[j]) >= min_overlap: leader[lead(j)] = lead(i)
     groups = {}
     for index in sorted(codes): groups.setdefault(lead(index), []).append(index)
     return sorted(group for group in groups.values() if len(group) > 1)
+
+# %% ../nbs/07_embed.ipynb #e8845044
+def near_duplicates(paths:list,               # the collection's files, one per row of `embeddings`
+                    embeddings:np.ndarray,    # [N, D] their L2-normalised rows
+                    k:int=5,                  # candidates per song besides `sketch_pairs`: its k most similar rows; 0: the sketches' only
+                    min_overlap:float=0.9,    # share of notes in common (`note_overlap`) that makes two songs duplicates
+                    workers:int|None=None,    # processes reading the files; None: one per CPU; 0: this one
+                    timeout:float=60,         # seconds one file may take to be read
+                    progress:bool=True        # progress bars on stderr
+                   )->list[tuple]:
+    "(overlap, cosine, i, j) with i < j for each pair of rows whose songs share `min_overlap` of their notes, most alike first."
+    if len(paths) != len(embeddings): raise ValueError(f'near_duplicates: {len(paths)} paths for {len(embeddings)} rows')
+    if not 0 < min_overlap <= 1: raise ValueError(f'min_overlap={min_overlap}: give a share of notes in (0, 1]')
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    codes, skipped = _read_notes(paths, workers, timeout, progress)
+    if skipped: report_skips(skipped, len(codes), 'near_duplicates')
+    candidates = set(sketch_pairs(codes))
+    for start in tqdm(range(0, len(embeddings), 1024) if k else [], desc='searching', disable=not progress, leave=False):
+        found, _ = exact_search(embeddings[start:start + 1024], embeddings, min(k + 1, len(embeddings)))
+        candidates.update((min(i, j), max(i, j)) for i, row in enumerate(found.tolist(), start) for j in row if j != i)
+    overlaps = [(note_overlap(codes[i], codes[j]), i, j) for i, j in candidates if i in codes and j in codes]
+    pairs = [(overlap, float(embeddings[i] @ embeddings[j]), i, j) for overlap, i, j in overlaps if overlap >= min_overlap]
+    return sorted(pairs, key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
+
 
 # %% ../nbs/07_embed.ipynb #b6042e3d
 def collection_labels(paths:list,                     # the collection's files

@@ -7,8 +7,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'loader_workers',
-           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'held_out_twins',
-           'twins_warning', 'piece_copies', 'corpus_splits', 'embedding_snapshots', 'test_loss', 'quality_report',
+           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'piece_copies',
+           'held_out_twins', 'twins_warning', 'corpus_splits', 'embedding_snapshots', 'test_loss', 'quality_report',
            'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
@@ -22,7 +22,7 @@ from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, write_manifest, write_json, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
@@ -234,7 +234,7 @@ def _copy_weights(model:MIDITransformerEncoder, source:MIDITransformerEncoder, c
     "`model` with `source`'s weights where the shapes agree; `ConfigError` naming `checkpoint` if the two models differ in shape."
     if differing := _shape_differences(source.cfg, model.cfg):
         raise ConfigError(f'train.init_from={checkpoint}: the checkpoint has {differing}; set train.* to its shape '
-                          '(bias=True: a checkpoint of a version before session 10, which cannot be fine-tuned)')
+                          '(bias=True: a checkpoint of an older midi-embeddings, whose blocks had biases; it embeds but cannot be fine-tuned)')
     own = model.state_dict()
     model.load_state_dict({name: value for name, value in source.state_dict().items()
                            if name in own and own[name].shape == value.shape}, strict=False)
@@ -268,26 +268,11 @@ def check_splits(splits:dict, cfg:DictConfig):
     n_songs, n_labels = sum(len(splits[name]) for name in ('train', 'validation', 'test')), len({s.label for s in splits['train']})
     if n_songs == 0: raise ConfigError(f'dataset.source={cfg.dataset.source!r}: none of its files could be read (the reasons are above)')
     for name, split in splits.items():
+        if not split and cfg.dataset.limit is None:
+            raise ConfigError(f'dataset.source={cfg.dataset.source}: {n_songs} song{"s" * (n_songs != 1)} over {n_labels} label{"s" * (n_labels != 1)} '
+                              f'leave the {name} split empty; add more files')
         if not split: raise ConfigError(f'dataset.limit={cfg.dataset.limit}: {n_songs} songs over {n_labels} labels leave '
                                         f'the {name} split empty; use a larger dataset.limit or more files')
-
-# %% ../nbs/05a_workflow.ipynb #17d3e924
-def held_out_twins(splits:dict,            # `Song` lists under the keys of `split_songs`
-                   workers:int|None=None,  # processes reading the files; None: one per CPU; 0: this one
-                   timeout:float=60        # seconds one file may take to be read
-                  )->list[tuple[Song, Song]]:
-    "(held-out song, training song) for every validation or test song whose notes (`identical_notes`) a training song has too."
-    songs, n_train = splits['train'] + splits['validation'] + splits['test'], len(splits['train'])
-    return [(songs[index], songs[group[0]]) for group in identical_notes([song.path for song in songs], workers, timeout) if group[0] < n_train
-            for index in group if index >= n_train]
-
-def twins_warning(twins:list # `held_out_twins`
-                 )->str:
-    "One line: how many held-out songs have a training song's notes, and the first pair."
-    many = len(twins) > 1
-    return (f'{len(twins)} held-out song{"s" * many} {"have" if many else "has"} the notes of a training song ({twins[0][0].path} and '
-            f'{twins[0][1].path}{", ..." if many else ""}): the report measures {"them" if many else "it"} on music training saw; '
-            '`midi-embeddings duplicates` lists such pairs, near ones too')
 
 # %% ../nbs/05a_workflow.ipynb #e023caf0
 def piece_copies(paths:list,     # MIDI files
@@ -296,6 +281,24 @@ def piece_copies(paths:list,     # MIDI files
     "Groups of indices of `paths` that are copies of one piece: `near_copies` at `dataset.near_copies`, or files with identical notes when it is null."
     share = cfg.dataset.near_copies
     return identical_notes(paths, timeout=cfg.dataset.timeout) if share is None else near_copies(paths, share, timeout=cfg.dataset.timeout)
+
+# %% ../nbs/05a_workflow.ipynb #17d3e924
+def held_out_twins(splits:dict,    # `Song` lists under the keys of `split_songs`
+                   cfg:DictConfig  # the run's configuration: which files are copies (`piece_copies`)
+                  )->list[tuple[Song, Song]]:
+    "(held-out song, training song) for every validation or test song that is a copy (`piece_copies`) of a training song."
+    songs, n_train = splits['train'] + splits['validation'] + splits['test'], len(splits['train'])
+    return [(songs[index], songs[group[0]]) for group in piece_copies([song.path for song in songs], cfg) if group[0] < n_train
+            for index in group if index >= n_train]
+
+def twins_warning(twins:list # `held_out_twins`
+                 )->str:
+    "One line: how many held-out songs are copies of a training song, and the first pair."
+    many = len(twins) > 1
+    return (f'{len(twins)} held-out song{"s" * many} {"are copies" if many else "is a copy"} of a training song ({twins[0][0].path} and '
+            f'{twins[0][1].path}{", ..." if many else ""}): the report measures {"them" if many else "it"} on music training saw; '
+            '`midi-embeddings duplicates` lists such pairs')
+
 
 # %% ../nbs/05a_workflow.ipynb #76429bb1
 def corpus_splits(cfg:DictConfig)->dict:
@@ -348,6 +351,19 @@ def rank_zero_speaks(rank:int): # this process's rank (0 alone: nothing is silen
         with open(os.devnull, 'w') as devnull, redirect_stdout(devnull): yield
     finally: logger.setLevel(level)
 
+# %% ../nbs/05a_workflow.ipynb #b701584d
+def _tokenizer_of(cfg:DictConfig, # the run's configuration: `dataset.tokenizer_path` and the tokenizer's settings
+                  songs:list      # the training `Song`s, to learn a tokenizer from
+                 ):
+    "The run's tokenizer (`load_or_train_tokenizer`); `ConfigError` if `dataset.tokenizer_path` holds something else than a tokenizer."
+    path = Path(cfg.dataset.tokenizer_path).expanduser()
+    try: return load_or_train_tokenizer(path, [s.path for s in songs], cfg.dataset.tokenizer, cfg.dataset.vocab_size,
+                                        cfg.dataset.pitch_intervals, timeout=cfg.dataset.timeout)
+    except ValueError as error:
+        if not path.exists(): raise  # it was learning one that failed
+        raise ConfigError(f'dataset.tokenizer_path: {error}; name a tokenizer file, or a new path to learn one into') from None
+
+
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
           run_dir:Path='outputs',  # where checkpoints, reports and pages go
@@ -363,12 +379,10 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             if splits is None: splits = corpus_splits(cfg)
             elif empty := [name for name in ('train', 'validation', 'test', 'visualization') if not splits.get(name)]:
                 raise ValueError(f"train: splits has no songs for {', '.join(empty)}")
-            elif rank == 0 and (twins := held_out_twins(splits, timeout=cfg.dataset.timeout)): warnings.warn(twins_warning(twins))
+            elif rank == 0 and (twins := held_out_twins(splits, cfg)): warnings.warn(twins_warning(twins))
             print(', '.join(f'{name}: {len(split)}' for name, split in splits.items()))
             announce('tokenizer')
-            tokenizer = load_or_train_tokenizer(Path(cfg.dataset.tokenizer_path).expanduser(), [s.path for s in splits['train']],
-                                                cfg.dataset.tokenizer, cfg.dataset.vocab_size, cfg.dataset.pitch_intervals,
-                                                timeout=cfg.dataset.timeout)
+            tokenizer = _tokenizer_of(cfg, splits['train'])
             initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from else None  # a wrong tokenizer is said before the datasets
             announce('datasets')
             datasets = make_datasets(splits, tokenizer, cfg)
@@ -407,7 +421,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
                      tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
                      animation=history.animation_html(run_dir / 'training_animation.html'),
-                     report=_write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
+                     report=write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
         print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
         return dict(test=metrics, embeddings=report, files=files)
 
@@ -422,6 +436,3 @@ def _songs_in(splits:dict)->list:
     unique = {str(s.path): s for name in ('train', 'validation', 'test') for s in splits[name]}
     return [unique[path] for path in sorted(unique)]
 
-def _write_json(path:Path, data)->Path:
-    write_atomically(path, json.dumps(data, indent=2, default=str).encode())
-    return path
