@@ -646,7 +646,9 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
                    )->tuple:
     "(model in eval mode, tokenizer) from a checkpoint directory; one clear error when a file is missing or broken."
     folder = find_checkpoint(path)
-    if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here (expected {", ".join(CHECKPOINT_FILES)})')
+    if folder is None:
+        inside = sorted(child for child in Path(path).iterdir() if child.is_dir() and find_checkpoint(child)) if Path(path).is_dir() else []
+        raise FileNotFoundError(f'{path}: no checkpoint here (expected {", ".join(CHECKPOINT_FILES)})' + (f'; {inside[0]} holds one' if inside else ''))
     for name in CHECKPOINT_FILES:
         if not (folder / name).is_file(): raise FileNotFoundError(f'{folder}: missing {name}; a checkpoint holds {", ".join(CHECKPOINT_FILES)}')
     try: cfg = EncoderConfig.from_dict(json.loads((folder / 'config.json').read_text()))
@@ -870,7 +872,8 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         checkpoints.restore(learn, load_train_state(last))
         if rank == 0 and progress:
             within = f', after batch {learn.iter_start} of {len(train_dl)}' if learn.iter_start else ''
-            print(f'resuming from {last} at epoch {learn.epoch + 1}/{epochs}{within}', file=sys.stderr)
+            if learn.epoch >= epochs: print(f'resuming from {last}: its {epochs} epochs are all done, nothing to train', file=sys.stderr)
+            else: print(f'resuming from {last} at epoch {learn.epoch + 1}/{epochs}{within}', file=sys.stderr)
     elif resume and rank == 0: warnings.warn(f'resume=True but {Path(out_dir) / "last"} holds no checkpoint; starting from scratch')
     learn.fit(epochs)
     if world_size > 1: dist.barrier()
