@@ -369,9 +369,11 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
     if probed is None: labels = None
     else: stratified_folds(np.asarray(labels)[probed], folds, seed)  # says here, once, if a label has fewer songs than folds
     views = song_views(scores, crop_fraction, semitones, seed)
-    with warnings.catch_warnings():  # not again for each probe of each method
-        warnings.filterwarnings('ignore', message='.*-fold cross-validation instead of')
+    with warnings.catch_warnings(record=True) as said:  # each warning once, not again for each probe of each method
+        warnings.simplefilter('always')
         rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, k, folds, seed) for name, embed_fn in embed_fns.items()])
+    unique = {(warning.category, str(warning.message)): warning.message for warning in said if '-fold cross-validation instead of' not in str(warning.message)}
+    for message in unique.values(): warnings.warn(message)
     for row, outcome in zip(rows, outcomes): row['intervals'] = bootstrap_intervals(outcome, seed=seed)
     rows[0]['differences'] = {row['method']: _paired_leads(outcomes[0], outcome, seed) for row, outcome in zip(rows[1:], outcomes[1:])}
     n_labels = 0 if labels is None else len({label for label in labels if label is not None})
