@@ -105,7 +105,9 @@ class MIDIEmbedder:
               batch_size:int=16,         # windows per forward pass
               progress:bool=False        # a progress bar over windows
              )->np.ndarray:
-        "One L2-normalised float32 row per song [n, D], in input order."
+        "One L2-normalised float32 row per song [n, D], in input order; one path or Score gives [1, D]."
+        if batch_size < 1: raise ValueError(f'batch_size={batch_size}: must be at least 1')
+        if isinstance(paths_or_scores, (str, os.PathLike, symusic.Score)): paths_or_scores = [paths_or_scores]
         song_ids = [self._ids(song, position) for position, song in enumerate(paths_or_scores)]
         return self.embed_ids(song_ids, batch_size, progress)
 
@@ -117,7 +119,7 @@ class MIDIEmbedder:
                     progress:bool=True          # a progress bar of songs on stderr
                    )->tuple:
         "(embeddings [n_kept, D], kept paths, skipped [(path, reason)]); each skipped file is logged with its reason."
-        files = [Path(path) for path in files]
+        files = [Path(path) for path in ([files] if isinstance(files, (str, os.PathLike)) else files)]
         embeddings, kept, skipped = np.empty((len(files), self.dim), np.float32), [], []
         with tqdm(total=len(files), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
             for rows, chunk_kept, chunk_skipped in self.embed_chunks(files, batch_size, workers, chunk_size, timeout):
@@ -163,7 +165,8 @@ def save_collection(path:Path,             # the .npz file to write
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
     "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files)."
-    if Path(path).is_file() and not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
+    if not Path(path).is_file(): raise ValueError(f'{path}: no such collection file')
+    if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:
         with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id')}
     except (OSError, ValueError, EOFError) as error:
@@ -304,8 +307,9 @@ def search(queries,                 # [D] one query row or [Q, D] rows, L2-norma
            index='exact',           # 'exact' (numpy, chunked) | 'faiss' (approximate, built for this call) | a built faiss index
            chunk_size:int=65536     # collection rows the exact search scores at once
           )->tuple:
-    "(indices, cosine similarities) of the `k` rows most similar to each query, best first; [k] each for one query."
-    queries = np.asarray(queries, dtype=np.float32)
+    "(indices, cosine similarities) of the `k` rows most similar to each query, best first; [k] each for one query. An approximate index can find fewer: [Q, k] rows then end in index -1, similarity -inf."
+    queries, embeddings = np.asarray(queries, dtype=np.float32), np.asarray(embeddings)
+    if queries.ndim not in (1, 2) or embeddings.ndim != 2: raise ValueError(f'queries {queries.shape}, collection {embeddings.shape}: give a row [D] or rows [Q, D], and rows [N, D]')
     single = queries.ndim == 1
     queries = np.atleast_2d(queries)
     if queries.shape[1] != embeddings.shape[1]:
@@ -316,7 +320,7 @@ def search(queries,                 # [D] one query row or [Q, D] rows, L2-norma
     if index == 'exact' or not k: ids, similarities = exact_search(queries, np.asarray(embeddings, dtype=np.float32), k, chunk_size)
     else: ids, similarities = _index_search(build_index(embeddings) if index == 'faiss' else index, queries, embeddings, k)
     if single: return ids[0][ids[0] >= 0], similarities[0][ids[0] >= 0]
-    return ids, similarities
+    return ids, np.where(ids >= 0, similarities, -np.inf).astype(np.float32)
 
 # %% ../nbs/07_embed.ipynb #487eae0a
 def note_codes(path:Path # a MIDI file
@@ -481,6 +485,7 @@ def map_collection(collection_path:Path,            # a collection file written 
                   )->Path:
     "Write an interactive t-SNE map of a collection's songs, coloured by label, as one HTML page; returns its path."
     collection_path = Path(collection_path)
+    if out is not None and Path(out).suffix.lower() not in ('.html', '.htm'): raise ValueError(f'out={out}: name an .html page')
     rows, paths, labels, size = labelled_sample(collection_path, root, labels_file, label_columns, limit, seed)
     title = f'{collection_path.name}: {len(rows)}{f" of {size}" * (len(rows) < size)} songs (t-SNE)'
     return tsne_html(rows, labels, paths, path=out or collection_path.with_suffix('.html'), title=title, seed=seed)

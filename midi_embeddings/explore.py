@@ -18,7 +18,7 @@ from .corpus import Song, read_midi, read_manifest, write_atomically
 from .train import load_checkpoint
 from .evaluate import encoder_embed_fn
 from .embed import labelled_sample
-from .visualize import tsne_2d, song_traces, map_layout
+from .visualize import tsne_2d, song_traces, map_layout, label_names
 
 # %% ../nbs/06_explore.ipynb #52aab5d5
 def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
@@ -89,7 +89,7 @@ class EmbeddingExplorer:
         "Refresh the neighbour table, piano rolls and map marks for the chosen song."
         index = self.song.value
         self.neighbours, self.similarities = nearest_songs(self.embeddings, index, self.k.value)
-        rows = ''.join(f'<tr><td>{html.escape(self.names[i])}</td><td>{sim:.3f}</td><td>{html.escape(str(self.songs[i].label))}</td></tr>'
+        rows = ''.join(f'<tr><td>{html.escape(self.names[i])}</td><td>{sim:.3f}</td><td>{html.escape(label_names([self.songs[i].label])[0])}</td></tr>'
                        for i, sim in zip(self.neighbours, self.similarities))
         self.table.value = ('<table><tr><th>neighbour</th><th>cosine</th><th>label</th></tr>' + rows + '</table>')
         titles = [f'chosen: {self._title(index)}'] + [f'{self._title(i)}, cosine {sim:.3f}'
@@ -101,7 +101,7 @@ class EmbeddingExplorer:
             self.map.data[-1].x, self.map.data[-1].y = self.layout[[index], 0], self.layout[[index], 1]
 
     def _title(self, i:int)->str:
-        return f'{self.names[i]} ({self.songs[i].label})'
+        return f'{self.names[i]} ({label_names([self.songs[i].label])[0]})'
 
     @property
     def widget(self)->widgets.Widget:
@@ -129,9 +129,11 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
                )->EmbeddingExplorer:
     "An explorer over every song of a finished run, embedded with its best checkpoint."
     run_dir = Path(run_dir)
-    songs = read_manifest(run_dir / 'songs.csv')
     checkpoints = sorted(run_dir.glob('*/best'))
-    if not checkpoints: raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best); is it a finished run directory?')
+    if (run_dir / 'best').is_dir(): raise FileNotFoundError(f'{run_dir} is a model folder; give the run directory that holds it, {run_dir.parent}')
+    if not checkpoints or not (run_dir / 'songs.csv').is_file():
+        raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
+    songs = read_manifest(run_dir / 'songs.csv')
     model, tokenizer = load_checkpoint(checkpoints[0])
     embeddings = encoder_embed_fn(model, tokenizer)([read_midi(song.path) for song in songs])
     return EmbeddingExplorer(embeddings, songs, k)

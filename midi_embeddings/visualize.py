@@ -12,7 +12,7 @@ __all__ = ['PALETTE', 'HEADLESS_FLAGS', 'PAGE_PROBE', 'tsne_2d', 'format_duratio
 
 # %% ../nbs/05_visualize.ipynb #123ad4f9
 import json, os, re, shutil, subprocess, tempfile
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
@@ -20,6 +20,7 @@ from plotly.colors import qualitative
 from scipy.linalg import orthogonal_procrustes
 from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
+from .corpus import write_atomically
 
 # %% ../nbs/05_visualize.ipynb #496c7ec9
 def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
@@ -95,12 +96,12 @@ def write_html_atomic(figure:go.Figure, # the figure to save
                       path:Path,        # destination .html
                       **kwargs          # passed to `figure.write_html`
                      )->Path:
-    "Write `figure` as a self-contained HTML page at `path`, atomically."
+    "Write `figure` as a self-contained HTML page at `path`, atomically (`write_atomically`), titled as the figure is."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    figure.write_html(tmp, include_plotlyjs=True, full_html=True, **kwargs)
-    os.replace(tmp, path)
+    if path.is_dir(): raise ValueError(f'{path}: a folder; name an .html page')
+    page = figure.to_html(include_plotlyjs=True, full_html=True, **kwargs)
+    if figure.layout.title.text: page = page.replace('<head>', f'<head><title>{escape(figure.layout.title.text)}</title>', 1)
+    write_atomically(path, page.encode())
     return path
 
 # %% ../nbs/05_visualize.ipynb #61ede214

@@ -366,11 +366,13 @@ def _tokenizer_of(cfg:DictConfig, # the run's configuration: `dataset.tokenizer_
 
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
-          run_dir:Path='outputs',  # where checkpoints, reports and pages go
+          run_dir:Path|None=None,  # where checkpoints, reports and pages go; None: outputs/DATE/TIME, as `script.py`
           splits:dict|None=None    # your own splits: `Song` lists under the keys of `split_songs`; None: `corpus_splits(cfg)`
          )->dict:
     "Run the workflow of `cfg` into `run_dir`; return the metrics and the files written."
-    cfg, run_dir = validate_config(cfg), Path(run_dir)
+    cfg, run_dir = validate_config(cfg), Path(run_dir) if run_dir is not None else Path('outputs') / run_name()
+    if splits is not None and (odd := [(name, song) for name, split in splits.items() for song in split if not isinstance(song, Song)]):
+        raise TypeError(f"train: splits['{odd[0][0]}'] holds {type(odd[0][1]).__name__} items; give midi_embeddings.corpus.Song(path, label) objects")
     run_dir.mkdir(parents=True, exist_ok=True)
     rank, _, device = distributed_setup(resolve_device(cfg.device))  # under torchrun: join the group before the data is prepared
     with rank_zero_speaks(rank):
