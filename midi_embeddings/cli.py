@@ -7,22 +7,21 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 # %% auto #0
 __all__ = ['COLLECTION_NAME', 'own_collection', 'Terminated', 'sigterm_as_interrupt', 'embed_command', 'similar_command',
            'evaluate_command', 'duplicates_command', 'map_command', 'plain_warnings', 'resume_command', 'run_training',
-           'unknown_key_error', 'train_command', 'main']
+           'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
-import argparse, csv, difflib, io, logging, os, shlex, shutil, signal, sys, tempfile, threading, warnings
+import argparse, csv, io, logging, os, shlex, shutil, signal, sys, tempfile, threading, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
-from .workflow import CONFIG_DIR, ConfigError, load_config, run_name, train, validate_config
+from .workflow import CONFIG_DIR, ConfigError, run_name, train, unknown_key_error, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
 COLLECTION_NAME = 'embeddings.npz'  # a model directory's own collection: where `embed` writes and `similar` looks by default
@@ -247,45 +246,6 @@ def run_training(cfg):
     except KeyboardInterrupt as interrupt:
         if int(os.environ.get('RANK', 0)) == 0: print(f'\n{_interrupted(cfg, HydraConfig.get())}', file=sys.stderr)  # torchrun: rank 0 speaks
         sys.exit(_exit_code(interrupt))
-
-# %% ../nbs/07a_cli.ipynb #61cbbc8b
-def _config_keys(node:dict, prefix:str='')->list[str]:
-    "Every dotted key of a configuration given as nested dicts, sections included."
-    keys = []
-    for name, value in node.items():
-        keys += [f'{prefix}{name}', *(_config_keys(value, f'{prefix}{name}.') if isinstance(value, dict) else [])]
-    return keys
-
-def _near_key(key:str, keys:list[str])->str:
-    "What a user who typed the unknown `key` most likely meant, as the end of a sentence."
-    section, _, name = key.rpartition('.')
-    if section and section not in keys:  # the section is unknown too: mend it first
-        mended = difflib.get_close_matches(section, [k for k in keys if k.count('.') == section.count('.')], n=1, cutoff=0.6)
-        if not mended: return _near_key(section, keys)
-        if f'{mended[0]}.{name}' in keys: return f'did you mean {mended[0]}.{name}?'
-        section = mended[0]
-    siblings = [k.rpartition('.')[2] for k in keys if k.rpartition('.')[0] == section]
-    if close := difflib.get_close_matches(name, siblings, n=1, cutoff=0.6): return f'did you mean {section + "." if section else ""}{close[0]}?'
-    if same_name := [k for k in keys if k.rpartition('.')[2] == name]: return f'did you mean {same_name[0]}?'
-    return f'{section or "the configuration"} has: {", ".join(siblings)}'
-
-def unknown_key_error(argv:list[str],           # the command line of `python script.py` or `midi-embeddings train`
-                      config_dir:Path=CONFIG_DIR # folder of the configuration files
-                     )->str|None:
-    "One line naming the first override whose key the configuration lacks, and the key meant; None when all are known."
-    name, overridden, args = 'config', [], iter(argv)
-    for arg in args:
-        if arg in ('--config-name', '-cn'): name = next(args, name)
-        elif arg.startswith('--config-name='): name = arg.partition('=')[2]
-        elif arg.startswith('-'): return None  # --help, -m, --cfg, ...: Hydra's
-        elif '=' in arg and not arg.startswith(('+', '~', 'hydra.', 'hydra/')) and '/' not in arg.partition('=')[0]:  # not a config group
-            overridden.append(arg.partition('=')[0])
-    if not overridden: return None
-    try: keys = _config_keys(OmegaConf.to_container(load_config(name, config_dir=config_dir)))
-    except (MissingConfigException, ConfigError): return None  # a missing or invalid configuration: said by Hydra or the run itself
-    unknown = next((key for key in overridden if key not in keys), None)
-    return None if unknown is None else f'unknown key {unknown}: {_near_key(unknown, keys)}'
-
 
 # %% ../nbs/07a_cli.ipynb #c8b32786
 def train_command(overrides:list[str] # Hydra's command line: overrides, --config-name, --help, -m, ...

@@ -396,6 +396,7 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
     others = others or {}
     if taken := sorted(set(others) & {'ours', 'tfidf', 'untrained'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
     scores = [_as_score(song) for song in songs]
+    if len(scores) < 2: raise ValueError(f'model_report: {len(scores)} song{"s" * (len(scores) != 1)}; the report compares songs, give 2 at least')
     set_seed(seed)
     untrained = MIDITransformerEncoder(model.cfg).to(device or next(model.parameters()).device).eval()
     fns = {'ours': encoder_embed_fn(model, tokenizer, device=device),

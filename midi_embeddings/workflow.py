@@ -6,10 +6,10 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
-           'validate_config', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets', 'loader_workers',
-           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'piece_copies',
-           'held_out_twins', 'twins_warning', 'corpus_splits', 'embedding_snapshots', 'test_loss', 'quality_report',
-           'rank_zero_speaks', 'train']
+           'validate_config', 'unknown_key_error', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets',
+           'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits',
+           'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits', 'embedding_snapshots', 'test_loss',
+           'quality_report', 'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import List, Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
-import json, logging, os, warnings
+from hydra.errors import MissingConfigException
+import difflib, json, logging, os, warnings
 from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
@@ -142,6 +143,45 @@ def validate_config(cfg)->DictConfig:
     _check_labels_file(cfg.dataset)
     return cfg
 
+# %% ../nbs/05a_workflow.ipynb #61cbbc8b
+def _config_keys(node:dict, prefix:str='')->list[str]:
+    "Every dotted key of a configuration given as nested dicts, sections included."
+    keys = []
+    for name, value in node.items():
+        keys += [f'{prefix}{name}', *(_config_keys(value, f'{prefix}{name}.') if isinstance(value, dict) else [])]
+    return keys
+
+def _near_key(key:str, keys:list[str])->str:
+    "What a user who typed the unknown `key` most likely meant, as the end of a sentence."
+    section, _, name = key.rpartition('.')
+    if section and section not in keys:  # the section is unknown too: mend it first
+        mended = difflib.get_close_matches(section, [k for k in keys if k.count('.') == section.count('.')], n=1, cutoff=0.6)
+        if not mended: return _near_key(section, keys)
+        if f'{mended[0]}.{name}' in keys: return f'did you mean {mended[0]}.{name}?'
+        section = mended[0]
+    siblings = [k.rpartition('.')[2] for k in keys if k.rpartition('.')[0] == section]
+    if close := difflib.get_close_matches(name, siblings, n=1, cutoff=0.6): return f'did you mean {section + "." if section else ""}{close[0]}?'
+    if same_name := [k for k in keys if k.rpartition('.')[2] == name]: return f'did you mean {same_name[0]}?'
+    return f'{section or "the configuration"} has: {", ".join(siblings)}'
+
+def unknown_key_error(argv:list[str],           # the command line of `python script.py` or `midi-embeddings train`
+                      config_dir:Path|None=None  # folder of the configuration files; None: `CONFIG_DIR`
+                     )->str|None:
+    "One line naming the first override whose key the configuration lacks, and the key meant; None when all are known."
+    name, overridden, args = 'config', [], iter(argv)
+    for arg in args:
+        if arg in ('--config-name', '-cn'): name = next(args, name)
+        elif arg.startswith('--config-name='): name = arg.partition('=')[2]
+        elif arg.startswith('-'): return None  # --help, -m, --cfg, ...: Hydra's
+        elif '=' in arg and not arg.startswith(('+', '~', 'hydra.', 'hydra/')) and '/' not in arg.partition('=')[0]:  # not a config group
+            overridden.append(arg.partition('=')[0])
+    if not overridden: return None
+    try: keys = _config_keys(OmegaConf.to_container(load_config(name, config_dir=config_dir)))
+    except (MissingConfigException, ConfigError): return None  # a missing or invalid configuration: said by Hydra or the run itself
+    unknown = next((key for key in overridden if key not in keys), None)
+    return None if unknown is None else f'unknown key {unknown}: {_near_key(unknown, keys)}'
+
+
 # %% ../nbs/05a_workflow.ipynb #a0bdcab9
 CONFIG_DIR = Path(__file__).resolve().parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
@@ -151,6 +191,7 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
                )->DictConfig:
     "The validated configuration `name` with `overrides`, composed by Hydra as `script.py` does."
     from hydra import compose, initialize_config_dir
+    if overrides and (error := unknown_key_error([f'--config-name={name}', *overrides], config_dir)): raise ConfigError(error)
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
