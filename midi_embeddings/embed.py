@@ -434,7 +434,7 @@ def near_duplicates(paths:list,               # the collection's files, one per 
     codes, skipped = _read_notes(paths, workers, timeout, progress)
     if skipped: report_skips(skipped, len(codes), 'near_duplicates')
     candidates = set(sketch_pairs(codes))
-    for start in tqdm(range(0, len(embeddings), 1024) if k else [], desc='searching', disable=not progress, leave=False):
+    for start in tqdm(range(0, len(embeddings), 1024) if k else [], desc='searching', disable=not progress or not k, leave=False):
         found, _ = exact_search(embeddings[start:start + 1024], embeddings, min(k + 1, len(embeddings)))
         candidates.update((min(i, j), max(i, j)) for i, row in enumerate(found.tolist(), start) for j in row if j != i)
     overlaps = [(note_overlap(codes[i], codes[j]), i, j) for i, j in candidates if i in codes and j in codes]
