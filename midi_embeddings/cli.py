@@ -16,6 +16,7 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
+import numpy as np
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
@@ -88,12 +89,19 @@ def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
     return (f"interrupted: {len(saved['paths']) + len(saved['skipped'])} of {n_files} files done and saved in {out}; "
             'the same command with --resume embeds the rest')
 
+def _n_songs(collection_path:Path)->int:
+    "How many songs a collection file holds, read without its rows; 0 if it is not one (`embed_collection` then says why)."
+    try:
+        with np.load(collection_path, allow_pickle=False) as data: return len(data['paths'])
+    except (OSError, ValueError, KeyError): return 0
+
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision)
     files, out = _input_files(args.inputs), args.out or own_collection(args.model_dir)
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
+    before = _n_songs(out) if args.resume and out.exists() else 0
     try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
                                        args.timeout)
     except KeyboardInterrupt as interrupt:
@@ -102,7 +110,8 @@ def embed_command(args:argparse.Namespace):
     if not collection['paths']:
         raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
     n_songs = len(collection['paths'])
-    print(f"{n_songs} song{'s' * (n_songs != 1)} embedded, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
+    kept = f"{n_songs} songs in the collection, {n_songs - before} embedded now" if args.resume else f"{n_songs} song{'s' * (n_songs != 1)} embedded"
+    print(f"{kept}, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #32f8d94a
 def _collection_and_model(target:Path,          # a collection file or a model directory

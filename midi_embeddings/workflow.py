@@ -167,7 +167,7 @@ def _near_key(key:str, keys:list[str])->str:
 def unknown_key_error(argv:list[str],           # the command line of `python script.py` or `midi-embeddings train`
                       config_dir:Path|None=None  # folder of the configuration files; None: `CONFIG_DIR`
                      )->str|None:
-    "One line naming the first override whose key the configuration lacks, and the key meant; None when all are known."
+    "One line naming a configuration that does not exist, or the first override whose key the configuration lacks and the key meant; None when all are known."
     name, overridden, args = 'config', [], iter(argv)
     for arg in args:
         if arg in ('--config-name', '-cn'): name = next(args, name)
@@ -175,6 +175,9 @@ def unknown_key_error(argv:list[str],           # the command line of `python sc
         elif arg.startswith('-'): return None  # --help, -m, --cfg, ...: Hydra's
         elif '=' in arg and not arg.startswith(('+', '~', 'hydra.', 'hydra/')) and '/' not in arg.partition('=')[0]:  # not a config group
             overridden.append(arg.partition('=')[0])
+    folder = Path(config_dir or CONFIG_DIR)
+    if not (folder / f'{name}.yaml').is_file():
+        return f"no configuration {name!r} in {folder}; there are: {', '.join(sorted(path.stem for path in folder.glob('*.yaml')))}"
     if not overridden: return None
     try: keys = _config_keys(OmegaConf.to_container(load_config(name, config_dir=config_dir)))
     except (MissingConfigException, ConfigError): return None  # a missing or invalid configuration: said by Hydra or the run itself
@@ -191,7 +194,7 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
                )->DictConfig:
     "The validated configuration `name` with `overrides`, composed by Hydra as `script.py` does."
     from hydra import compose, initialize_config_dir
-    if overrides and (error := unknown_key_error([f'--config-name={name}', *overrides], config_dir)): raise ConfigError(error)
+    if error := unknown_key_error([f'--config-name={name}', *overrides], config_dir): raise ConfigError(error)
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
 
