@@ -93,7 +93,7 @@ def _n_songs(collection_path:Path)->int:
     "How many songs a collection file holds, read without its rows; 0 if it is not one (`embed_collection` then says why)."
     try:
         with np.load(collection_path, allow_pickle=False) as data: return len(data['paths'])
-    except (OSError, ValueError, KeyError): return 0
+    except Exception: return 0  # not a collection file, or a broken one
 
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."

@@ -169,7 +169,7 @@ def load_collection(path:Path # a file written by `save_collection`
     if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:
         with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id')}
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f'{path}: not a collection file ({type(error).__name__}: {error})') from None
     if not set(COLLECTION_KEYS) <= set(found):
         raise ValueError(f"{path}: not a collection file; it should hold {', '.join(COLLECTION_KEYS)} (write one with `midi-embeddings embed`)")
