@@ -11,7 +11,7 @@ __all__ = ['PALETTE', 'HEADLESS_FLAGS', 'PAGE_PROBE', 'tsne_2d', 'format_duratio
            'find_chromium', 'run_chromium', 'with_page_probe', 'read_dom', 'browser_check']
 
 # %% ../nbs/05_visualize.ipynb #123ad4f9
-import json, os, re, shutil, subprocess, tempfile
+import json, re, shutil, subprocess, tempfile
 from html import escape, unescape
 from pathlib import Path
 import numpy as np
@@ -244,13 +244,9 @@ class EmbeddingHistory:
         self.save()
 
     def save(self):
-        "Write the history to `path` atomically."
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + '.tmp')
-        with open(tmp, 'wb') as file:
-            np.savez(file, epochs=np.array(self.epochs, dtype=np.int64), embeddings=np.stack(self.embeddings),
-                     names=np.array(self.names), labels=np.array(self.labels), durations=self.durations)
-        os.replace(tmp, self.path)
+        "Write the history to `path` atomically (`write_atomically`)."
+        write_atomically(self.path, lambda file: np.savez(file, epochs=np.array(self.epochs, dtype=np.int64), embeddings=np.stack(self.embeddings),
+                                                          names=np.array(self.names), labels=np.array(self.labels), durations=self.durations))
 
     @property
     def frames(self)->list:
