@@ -61,8 +61,9 @@ def main():
         by_method = {row['method']: row for row in rows}
         if not table: table += [by_method['tfidf'], by_method['untrained']]
         table.append(by_method['ours'] | dict(method=f'ours, {objective}'))
+        if 'encoder' in by_method: table.append(by_method['encoder'] | dict(method=f'encoder alone, {objective}'))  # ours without its TF-IDF
     print(f'\n{" ".join([*args.overrides, *args.set])}{" (all tunes)" if args.all_tunes else ""}\n\n{report_table(table)}')
-    for row in table[2:]:
+    for row in [row for row in table[2:] if 'differences' in row]:
         print(f'\n95% bootstrap intervals over the held-out songs, and the paired lead of {row["method"]}:\n' + interval_table([row, *table[:2]]))
     print('\ntraining + report minutes: ' + ', '.join(f'{o} {m:.1f}' for o, m in minutes.items()))
     (out / 'quality.json').write_text(json.dumps(table, indent=2))

@@ -169,7 +169,8 @@ def evaluate_command(args:argparse.Namespace):
         print(f'{len(songs)} files without labels ({why}): retrieval measures only', file=sys.stderr)
         labels = None
     rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
-                        device=embedder.device, others={name: (other.model, other.tokenizer) for name, other in others.items()})
+                        device=embedder.device, others={name: (other.model, other.tokenizer, other.tfidf) for name, other in others.items()},
+                        tfidf=embedder.tfidf)
     if args.out:
         write_json(args.out, dict(model_dir=str(embedder.model_dir), folder=str(args.folder), rows=rows,
                                   against={name: str(other.model_dir) for name, other in others.items()}))

@@ -23,6 +23,7 @@ from .corpus import balanced_subset, folder_label, read_labels, read_midi, repor
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
+from .evaluate import TokenTfidf, checkpoint_tfidf
 from .visualize import tsne_html
 
 # %% ../nbs/07_embed.ipynb #58ab890a
@@ -52,13 +53,14 @@ def _in_order(results):
 
 # %% ../nbs/07_embed.ipynb #f50c4e74
 class MIDIEmbedder:
-    "A trained encoder and its tokenizer: MIDI songs in, one L2-normalised float32 row per song out."
+    "A trained encoder, its tokenizer and its token TF-IDF: MIDI songs in, one L2-normalised float32 row per song out."
     def __init__(self, model:MIDITransformerEncoder, # the encoder, in eval mode
                  tokenizer,                          # the tokenizer it was trained with
                  model_dir:Path|None=None,           # where it was loaded from
-                 precision:str='auto'                # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
+                 precision:str='auto',               # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
+                 tfidf:TokenTfidf|None=None          # the checkpoint's projected token TF-IDF, put beside the encoder's rows; None: the encoder alone
                 ):
-        self.model, self.tokenizer, self.model_dir = model.eval(), tokenizer, model_dir
+        self.model, self.tokenizer, self.model_dir, self.tfidf = model.eval(), tokenizer, model_dir, tfidf
         self.device = next(model.parameters()).device
         self.bf16 = use_bf16(precision, self.device)
 
@@ -70,28 +72,30 @@ class MIDIEmbedder:
         "The embedder of the checkpoint in `model_dir`; a clear error if it is missing or broken."
         device = resolve_device(device) if device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
         model, tokenizer = load_checkpoint(model_dir, device)
-        return cls(model, tokenizer, Path(model_dir), precision)
+        return cls(model, tokenizer, Path(model_dir), precision, checkpoint_tfidf(model_dir))
 
     @property
-    def dim(self)->int: return self.model.cfg.embed_dim
+    def dim(self)->int: return self.model.cfg.embed_dim + (self.tfidf.dim if self.tfidf is not None else 0)
 
     @cached_property
     def model_id(self)->str:
-        "A fingerprint of the weights and the tokenizer: the same for one checkpoint wherever it lies, another after retraining."
+        "A fingerprint of the weights, the tokenizer and the TF-IDF: the same for one checkpoint wherever it lies, another after retraining."
         digest = hashlib.sha256(tokenizer_identity(self.tokenizer).encode())
         for name, tensor in sorted(self.model.state_dict().items()):
             digest.update(name.encode()); digest.update(tensor.detach().float().cpu().numpy().tobytes())
+        if self.tfidf is not None: digest.update(self.tfidf.fingerprint())
         return digest.hexdigest()[:16]
 
     def embed_ids(self, song_ids:list,      # token ids of each song, from `_song_ids`
                   batch_size:int=16,        # windows per forward pass
                   progress:bool=False       # a progress bar over windows
                  )->np.ndarray:
-        "One row per song of token ids [n, D]; windows of long songs averaged by length."
+        "One row per song of token ids [n, D]; windows of long songs averaged by length; beside the song's TF-IDF when the checkpoint has one."
         if not song_ids: return np.zeros((0, self.dim), np.float32)
         windows = song_windows(song_ids, self.model.cfg.max_seq_len)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            return embed_songs(self.model, windows, batch_size, progress=progress).astype(np.float32)
+            rows = embed_songs(self.model, windows, batch_size, progress=progress).astype(np.float32)
+        return rows if self.tfidf is None else self.tfidf.beside(rows, song_ids)
 
     def _ids(self, song, position:int)->np.ndarray:
         "Token ids of a score or a MIDI file; a ValueError naming the file (or the position) if it cannot be used."

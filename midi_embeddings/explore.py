@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import symusic
 from .corpus import Song, read_midi, read_manifest, write_atomically
 from .train import load_checkpoint
-from .evaluate import encoder_embed_fn
+from .evaluate import checkpoint_tfidf, encoder_embed_fn
 from .embed import labelled_sample
 from .visualize import tsne_2d, song_traces, map_layout, label_names
 
@@ -135,7 +135,7 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     songs = read_manifest(run_dir / 'songs.csv')
     model, tokenizer = load_checkpoint(checkpoints[0])
-    embeddings = encoder_embed_fn(model, tokenizer)([read_midi(song.path) for song in songs])
+    embeddings = encoder_embed_fn(model, tokenizer, tfidf=checkpoint_tfidf(checkpoints[0]))([read_midi(song.path) for song in songs])
     return EmbeddingExplorer(embeddings, songs, k)
 
 # %% ../nbs/06_explore.ipynb #a898a66c

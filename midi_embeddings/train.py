@@ -611,7 +611,8 @@ def _fsync_tree(folder:Path):
 def save_checkpoint(dest,                    # checkpoint directory to write (replaced atomically)
                     model:MIDITransformerEncoder,
                     tokenizer,               # the miditok tokenizer the model was trained with
-                    train_state:dict|None=None  # optimiser/scheduler/RNG state for resuming; None for a model-only checkpoint
+                    train_state:dict|None=None, # optimiser/scheduler/RNG state for resuming; None for a model-only checkpoint
+                    tfidf=None                  # the token TF-IDF embedded beside the encoder (`TokenTfidf`, saved as `tfidf.npz`); None: none
                    )->Path:
     "Write a checkpoint directory atomically; return its path."
     dest = Path(dest)
@@ -623,6 +624,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     (tmp / 'config.json').write_text(json.dumps(model.cfg.to_dict(), indent=2))
     tokenizer.save(tmp / 'tokenizer.json')
     if train_state is not None: torch.save(train_state, tmp / 'train_state.pt')
+    if tfidf is not None: tfidf.save(tmp / 'tfidf.npz')
     _fsync_tree(tmp)
     prev = dest.with_name(dest.name + '.prev')
     if dest.exists():  # else a kill between the two renames left `prev` as the only complete copy: keep it until `tmp` is in place
@@ -685,8 +687,9 @@ class CheckpointCallback(Callback):
     "Save `out_dir/last` (resumable) after every epoch, every `save_every` seconds and when a stop is asked for; `out_dir/best` when the validation loss improves."
     order = 40
     def __init__(self, out_dir, tokenizer,
-                 save_every:float=0):  # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and stops only
-        self.out_dir, self.tokenizer, self.best_loss, self.save_every = Path(out_dir), tokenizer, math.inf, save_every
+                 save_every:float=0,   # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and stops only
+                 tfidf=None):          # a `TokenTfidf` saved in every checkpoint (`save_checkpoint`); None: none
+        self.out_dir, self.tokenizer, self.best_loss, self.save_every, self.tfidf = Path(out_dir), tokenizer, math.inf, save_every, tfidf
 
     def train_state(self, learn, epoch:int, iter:int=0, metrics:dict|None=None)->dict:
         "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss."
@@ -700,7 +703,7 @@ class CheckpointCallback(Callback):
         loss = learn.epoch_logs.get('valid_loss', learn.epoch_logs.get('train_loss', math.inf))
         if loss < self.best_loss:
             self.best_loss = loss
-            learn.best_checkpoint = save_checkpoint(self.out_dir / 'best', learn.raw_model, self.tokenizer)
+            learn.best_checkpoint = save_checkpoint(self.out_dir / 'best', learn.raw_model, self.tokenizer, tfidf=self.tfidf)
         self.save_last(learn, self.train_state(learn, learn.epoch + 1))
 
     def save_mid_epoch(self, learn):
@@ -708,7 +711,7 @@ class CheckpointCallback(Callback):
         self.save_last(learn, self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics))
 
     def save_last(self, learn, state:dict):
-        learn.last_checkpoint, self.saved_at = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state), time.monotonic()
+        learn.last_checkpoint, self.saved_at = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state, self.tfidf), time.monotonic()
 
     def before_fit(self, learn): self.saved_at = time.monotonic()
 
@@ -832,7 +835,8 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         split_share:tuple=(0.25, 0.75),# contrastive training pairs: the window split at a random share in this range, one view each side
         precision:str='auto',          # auto | bf16 | fp32: bf16 autocast where the hardware has it (see `use_bf16`)
         save_every:float=0,            # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM only
-        workers:int=0                  # worker processes fetching training items (for augmented datasets); 0: in this process
+        workers:int=0,                 # worker processes fetching training items (for augmented datasets); 0: in this process
+        tfidf=None                     # a `TokenTfidf` of the training songs, saved in every checkpoint; None: the encoder alone embeds
        )->Learner:
     "Train with `objective`; return the Learner (`history`, `best_checkpoint`, `last_checkpoint`)."
     objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
@@ -856,7 +860,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     total_steps = epochs * len(train_dl)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, partial(warmup_cosine, total_steps=total_steps,
                                                            warmup_steps=max(1, round(warmup_pct * total_steps))))
-    checkpoints = CheckpointCallback(out_dir, tokenizer, save_every)
+    checkpoints = CheckpointCallback(out_dir, tokenizer, save_every, tfidf)
     cbs = [*objective_cbs, MetricsCallback(progress), NaNGuardCallback(), checkpoints, *callbacks]
     if progress: cbs.append(ProgressCallback())
     if wandb_cfg and wandb_cfg.get('mode', 'disabled') != 'disabled': cbs.append(WandbCallback(**wandb_cfg))

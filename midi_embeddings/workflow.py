@@ -7,9 +7,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config', 'ConfigError',
            'validate_config', 'unknown_key_error', 'load_config', 'run_name', 'announce', 'load_songs', 'make_datasets',
-           'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits',
-           'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits', 'embedding_snapshots', 'test_loss',
-           'quality_report', 'rank_zero_speaks', 'train']
+           'training_tfidf', 'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume',
+           'check_splits', 'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits', 'embedding_snapshots',
+           'test_loss', 'quality_report', 'rank_zero_speaks', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -29,7 +29,7 @@ from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
-from .evaluate import evaluate_loss, model_report
+from .evaluate import evaluate_loss, model_report, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
 # %% ../nbs/05a_workflow.ipynb #cbd999fd
@@ -40,7 +40,7 @@ class TrainConfig:
     batch_size:int=MISSING; epochs:int=MISSING; learning_rate:float=MISSING; weight_decay:float=MISSING
     dropout:float=MISSING; model_name:str=MISSING; objective:str=MISSING; mask_prob:float=MISSING
     warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
-    init_from:Optional[str]=MISSING; precision:str=MISSING; save_every:float=MISSING
+    init_from:Optional[str]=MISSING; precision:str=MISSING; save_every:float=MISSING; tfidf_share:float=MISSING; tfidf_dims:int=MISSING
 
 @dataclass
 class DatasetConfig:
@@ -94,6 +94,8 @@ def _range_rules(cfg):
         ('train.warmup_pct', t.warmup_pct, 0 <= t.warmup_pct < 1, 'a number in [0, 1)'),
         ('train.grad_clip', t.grad_clip, t.grad_clip >= 0, 'a number >= 0 (0 disables clipping)'),
         ('train.save_every', t.save_every, t.save_every >= 0, 'a number of seconds >= 0 (0: no saves in the middle of an epoch)'),
+        ('train.tfidf_share', t.tfidf_share, 0 <= t.tfidf_share < 1, 'a number in [0, 1) (0: the encoder alone embeds)'),
+        ('train.tfidf_dims', t.tfidf_dims, t.tfidf_dims >= 1, 'an integer >= 1'),
         ('train.precision', t.precision, t.precision in PRECISIONS, ' | '.join(PRECISIONS)),
         ('train.init_from', t.init_from, t.init_from is None or find_checkpoint(Path(t.init_from).expanduser()) is not None,
          'null or a checkpoint: a directory of model.safetensors, config.json and tokenizer.json, or the model directory of a run (outputs/DATE/TIME/embed_model)'),
@@ -224,10 +226,14 @@ def load_songs(cfg:DictConfig)->list[Song]:
     return balanced_subset(songs, d.limit, cfg.seed, label=lambda song: song.label)
 
 # %% ../nbs/05a_workflow.ipynb #becc9884
+def _presaved(songs:list, tokenizer, cfg:DictConfig)->MIDIDatasetPresaved:
+    "The presaved windows of `songs`, in the token cache of `cfg.dataset.cache_dir`."
+    cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
+    return MIDIDatasetPresaved(songs, tokenizer, cfg.train.max_seq_len, cache_dir, timeout=cfg.dataset.timeout)
+
 def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
-    cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
-    def presaved(songs): return MIDIDatasetPresaved(songs, tokenizer, cfg.train.max_seq_len, cache_dir, timeout=cfg.dataset.timeout)
+    presaved = lambda songs: _presaved(songs, tokenizer, cfg)
     augmented = cfg.dataset.kind == 'dynamic' or cfg.train.objective != 'mlm'  # contrastive views need augmentation
     if augmented and cfg.dataset.kind == 'presaved':
         print(f'train.objective={cfg.train.objective} learns from augmented views: the training split is read on the fly, '
@@ -235,6 +241,21 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     train = (MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
              if augmented else presaved(splits['train']))
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
+
+# %% ../nbs/05a_workflow.ipynb #6b53b1ad
+def training_tfidf(songs:list,      # the training `Song`s
+                   train_ds,        # their training dataset (its token cache is reused when it is presaved)
+                   tokenizer,       # the run's tokenizer
+                   cfg:DictConfig   # `train.tfidf_share`, `train.tfidf_dims`, `seed`
+                  )->TokenTfidf|None:
+    "The projected TF-IDF of the training songs' token n-grams that the run's checkpoints keep; None when `train.tfidf_share` is 0."
+    if cfg.train.tfidf_share == 0: return None
+    cached = train_ds if isinstance(train_ds, MIDIDatasetPresaved) else _presaved(songs, tokenizer, cfg)
+    ids = [cached.ids[start:stop] for start, stop in zip(cached.offsets[:-1], cached.offsets[1:])]
+    tfidf = TokenTfidf.fit(ids, dims=cfg.train.tfidf_dims, share=cfg.train.tfidf_share, seed=cfg.seed)
+    print(f'token TF-IDF: {len(tfidf.vocabulary)} n-grams of {len(ids)} training songs, projected to {tfidf.dim} columns, '
+          f'{tfidf.share:.0%} of each cosine')
+    return tfidf
 
 # %% ../nbs/05a_workflow.ipynb #62727b4c
 def loader_workers(cfg:DictConfig, # the run's configuration
@@ -376,12 +397,14 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
                          cfg.train.batch_size, str(device), cfg.seed)
 
 # %% ../nbs/05a_workflow.ipynb #a6815d1d
-def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device)->list[dict]:
+def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device,
+                   tfidf:TokenTfidf|None=None # the run's `training_tfidf`: 'ours' is the encoder beside it, 'encoder' the encoder alone
+                  )->list[dict]:
     "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
     held_out = splits['validation'] + splits['test']
     labels = [s.label for s in held_out] if any(s.label for s in held_out) else None  # songs without one: left out of the probes
     return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
-                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device)
+                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, tfidf=tfidf)
 
 # %% ../nbs/05a_workflow.ipynb #6762ea66
 @contextmanager
@@ -433,6 +456,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             announce('datasets')
             datasets = make_datasets(splits, tokenizer, cfg)
             print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
+            tfidf = training_tfidf(splits['train'], datasets['train'], tokenizer, cfg)
         announce('model')
         model = make_model(cfg, tokenizer)
         if initial is not None:
@@ -452,7 +476,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
                     [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
                     cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every,
-                    workers=loader_workers(cfg, datasets['train']))
+                    workers=loader_workers(cfg, datasets['train']), tfidf=tfidf)
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if rank != 0: return {}
         best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
@@ -460,7 +484,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         metrics = test_loss(best, datasets['test'], tokenizer, cfg, device)
         print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)")
         announce('embedding quality')
-        report = quality_report(best, tokenizer, splits, cfg, device)
+        report = quality_report(best, tokenizer, splits, cfg, device, tfidf)
         announce('visualizations')
         write_manifest(_songs_in(splits), run_dir / 'songs.csv')
         viz_embeddings = embed_songs(best, viz, device=device, progress=False)
