@@ -201,6 +201,8 @@ def _as_words(sequences)->list[str]:
     "Token-id sequences as space-separated words, the text `TfidfVectorizer` reads."
     return [' '.join(map(str, sequence)) for sequence in sequences]
 
+_WORDS = dict(token_pattern=r'\S+', lowercase=False, dtype=np.float32)  # how scikit-learn's vectorizers read `_as_words`
+
 # %% ../nbs/04_evaluate.ipynb #26acc713
 def _sparse_projection(n_features:int, # columns of the rows to project
                        dims:int,       # columns after the projection
@@ -223,8 +225,7 @@ class TokenTfidf:
                 ):
         self.vocabulary, self.idf = [str(gram) for gram in vocabulary], np.asarray(idf, np.float32)
         self.ngram_range, self.projection, self.share = tuple(int(n) for n in ngram_range), projection, float(share)
-        self.counter = CountVectorizer(token_pattern=r'\S+', lowercase=False, ngram_range=self.ngram_range, dtype=np.float32,
-                                       vocabulary={gram: index for index, gram in enumerate(self.vocabulary)})
+        self.counter = CountVectorizer(ngram_range=self.ngram_range, vocabulary={gram: index for index, gram in enumerate(self.vocabulary)}, **_WORDS)
 
     @classmethod
     def fit(cls, sequences,          # token-id sequences the vocabulary and IDF are learned from, one per song
@@ -236,7 +237,7 @@ class TokenTfidf:
         "Vocabulary and IDF learned from `sequences`, as scikit-learn's `TfidfVectorizer` learns them."
         if not 0 <= share <= 1: raise ValueError(f'share={share}: must be in [0, 1]')
         if dims is not None and dims < 1: raise ValueError(f'dims={dims}: must be at least 1 (None: no projection)')
-        vectorizer = TfidfVectorizer(token_pattern=r'\S+', lowercase=False, ngram_range=tuple(ngram_range), dtype=np.float32)
+        vectorizer = TfidfVectorizer(ngram_range=tuple(ngram_range), **_WORDS)
         vocabulary = vectorizer.fit(_as_words(sequences)).get_feature_names_out()
         projection = None if dims is None else _sparse_projection(len(vocabulary), dims, seed)
         return cls(vocabulary, vectorizer.idf_, ngram_range, projection, share)
