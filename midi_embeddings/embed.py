@@ -261,6 +261,7 @@ def build_index(embeddings:np.ndarray,  # [N, D] L2-normalised collection rows
                ):
     "An approximate faiss index of the rows: each query scores only the rows filed under its `probes` nearest k-means centres."
     faiss, rows = _faiss(), np.ascontiguousarray(embeddings, dtype=np.float32)
+    if rows.ndim != 2: raise ValueError(f'build_index: rows {rows.shape}: give rows [N, D] (one row: [1, D])')
     if len(rows) == 0: raise ValueError('build_index: the collection has no rows')
     cells = cells or max(1, min(round(len(rows) ** 0.5), len(rows) // 39))
     if not 1 <= cells <= len(rows): raise ValueError(f'cells={cells}: use 1 to {len(rows)} (the rows in the collection)')
@@ -305,7 +306,7 @@ def _index_search(index, queries:np.ndarray, embeddings:np.ndarray, k:int)->tupl
     return ids.astype(np.int64), similarities
 
 # %% ../nbs/07_embed.ipynb #37768617
-def search(queries,                 # [D] one query row or [Q, D] rows, L2-normalised
+def search(queries,                 # [D] one query row or [Q, D] rows; scaled to unit length here
            embeddings:np.ndarray,   # [N, D] collection rows, L2-normalised
            k:int=10,                # neighbours per query; fewer if the collection is smaller
            index='exact',           # 'exact' (numpy, chunked) | 'faiss' (approximate, built for this call) | a built faiss index
@@ -313,6 +314,7 @@ def search(queries,                 # [D] one query row or [Q, D] rows, L2-norma
           )->tuple:
     "(indices, cosine similarities) of the `k` rows most similar to each query, best first; [k] each for one query. An approximate index can find fewer: [Q, k] rows then end in index -1, similarity -inf."
     queries, embeddings = np.asarray(queries, dtype=np.float32), np.asarray(embeddings)
+    if queries.ndim in (1, 2): queries = queries / np.maximum(np.linalg.norm(queries, axis=-1, keepdims=True), 1e-12)  # a zero row stays zero
     if queries.ndim not in (1, 2) or embeddings.ndim != 2: raise ValueError(f'queries {queries.shape}, collection {embeddings.shape}: give a row [D] or rows [Q, D], and rows [N, D]')
     single = queries.ndim == 1
     queries = np.atleast_2d(queries)
