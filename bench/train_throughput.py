@@ -4,6 +4,11 @@ Also prints model FLOPs utilisation (MFU) against this machine's matmul peak, me
 alternate the matmul peak and the two models, and the best round of each counts (as `timeit` does), so that other
 work on a shared machine slows every contender alike instead of skewing the ratio.
 
+On Linux, glibc hands each large tensor to the kernel when it is freed and maps fresh pages for the next one, which
+costs BERT's CPU steps (attention probabilities of B x heads x T x T) up to half their time and ours nothing
+measurable (session 18). To measure BERT at its best, keep freed memory in the heap for both:
+`MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 python bench/train_throughput.py`.
+
     python bench/train_throughput.py                           # CPU, fp32, 384 dim, 2 layers, T=1024
     python bench/train_throughput.py --device cuda --dtype bf16 --embed-dim 1024 --layers 8 --heads 16 --batch-size 32
 """

@@ -98,7 +98,7 @@ def _n_songs(collection_path:Path)->int:
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
-    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision)
+    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, args.tfidf_share)
     files, out = _input_files(args.inputs), args.out or own_collection(args.model_dir)
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     before = _n_songs(out) if args.resume and out.exists() else 0
@@ -133,13 +133,13 @@ def similar_command(args:argparse.Namespace):
     "`midi-embeddings similar`: the `k` songs of a collection most similar to the query file, with cosine similarity."
     collection_path, model_dir = _collection_and_model(args.target, args.collection)
     collection = load_collection(collection_path)
-    embedder = MIDIEmbedder.from_pretrained(model_dir or collection['model_dir'], args.device, args.precision)
+    embedder = MIDIEmbedder.from_pretrained(model_dir or collection['model_dir'], args.device, args.precision, collection['tfidf_share'])
     if collection['embeddings'].shape[1] != embedder.dim:
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')
     if collection['model_id'] and collection['model_id'] != embedder.model_id:
         raise ValueError(f'{collection_path} was embedded by another model than the one now in {embedder.model_dir} '
-                         '(its weights or tokenizer differ); embed the collection again with this model')
+                         '(its weights, tokenizer or TF-IDF differ); embed the collection again with this model')
     query, own_path = embedder.embed([args.query])[0], str(args.query.resolve())
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)
@@ -151,7 +151,7 @@ def similar_command(args:argparse.Namespace):
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
     _check_out(args.out, ('.json',), 'a .json report')
-    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device)
+    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, tfidf_share=args.tfidf_share)
     others = {str(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}
     if len(others) < len(args.against): raise ValueError('--against names a model twice')
     songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, labels_file=args.labels, label_columns=args.label_columns,
@@ -286,6 +286,7 @@ def _parser()->argparse.ArgumentParser:
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
     precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
+    tfidf_help = "share of a cosine that the checkpoint's token TF-IDF decides, in [0, 1) (default: the share it was trained with; 0: the encoder alone)"
     embed = commands.add_parser('embed', help='embed MIDI files into a collection file (.npz)')
     embed.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     embed.add_argument('inputs', type=Path, nargs='+', metavar='INPUT', help='MIDI files or folders (searched recursively)')
@@ -293,6 +294,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--batch-size', type=_at_least(1), default=16, help='windows per forward pass (default: 16)')
     embed.add_argument('--device', help=device_help)
     embed.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
+    embed.add_argument('--tfidf-share', type=float, help=tfidf_help + '; recorded in the collection, so that `similar` embeds its queries alike')
     embed.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     embed.add_argument('--chunk-size', type=_at_least(1), default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
@@ -338,6 +340,7 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('--limit', type=_at_least(2), help='report on at most this many files, as equally many per label as there are (default: all)')
     evaluate.add_argument('--seed', type=int, default=42, help="seed of the untrained encoder's weights, the folds, the views and --limit's draw (default: 42)")
     evaluate.add_argument('--device', help=device_help)
+    evaluate.add_argument('--tfidf-share', type=float, help=tfidf_help + "; the row 'ours'")
     evaluate.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
     evaluate.set_defaults(run=evaluate_command)

@@ -51,6 +51,19 @@ def _in_order(results):
             yield (next_index, *pending.pop(next_index))
             next_index += 1
 
+# %% ../nbs/07_embed.ipynb #2bebb85c
+def _reweighted(tfidf:TokenTfidf|None,  # the checkpoint's TF-IDF (`checkpoint_tfidf`), or None
+                share:float|None,       # share of a cosine it decides, in [0, 1); None: as trained; 0: none at all
+                model_dir               # the checkpoint, for the message
+               )->TokenTfidf|None:
+    "The TF-IDF an embedder of the checkpoint puts beside the encoder's rows with `share`."
+    if share is None: return tfidf
+    if not 0 <= share < 1: raise ValueError(f'tfidf_share={share}: must be in [0, 1) (0: the encoder alone)')
+    if share and tfidf is None:
+        raise ValueError(f'{model_dir}: the checkpoint has no TF-IDF (trained with train.tfidf_share=0, or before session 17); '
+                         f'tfidf_share={share} needs one: use 0, or leave it out')
+    return tfidf.with_share(share) if share else None
+
 # %% ../nbs/07_embed.ipynb #f50c4e74
 class MIDIEmbedder:
     "A trained encoder, its tokenizer and its token TF-IDF: MIDI songs in, one L2-normalised float32 row per song out."
@@ -65,17 +78,21 @@ class MIDIEmbedder:
         self.bf16 = use_bf16(precision, self.device)
 
     @classmethod
-    def from_pretrained(cls, model_dir,   # a checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding `best/`
-                        device=None,      # 'cpu', 'cuda', 'cuda:N', 'mps'; None: CUDA when available, else the CPU
-                        precision='auto'  # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
+    def from_pretrained(cls, model_dir,    # a checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding `best/`
+                        device=None,       # 'cpu', 'cuda', 'cuda:N', 'mps'; None: CUDA when available, else the CPU
+                        precision='auto',  # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
+                        tfidf_share:float|None=None  # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: the encoder alone
                        ):
         "The embedder of the checkpoint in `model_dir`; a clear error if it is missing or broken."
         device = resolve_device(device) if device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
         model, tokenizer = load_checkpoint(model_dir, device)
-        return cls(model, tokenizer, Path(model_dir), precision, checkpoint_tfidf(model_dir))
+        return cls(model, tokenizer, Path(model_dir), precision, _reweighted(checkpoint_tfidf(model_dir), tfidf_share, model_dir))
 
     @property
     def dim(self)->int: return self.model.cfg.embed_dim + (self.tfidf.dim if self.tfidf is not None else 0)
+
+    @property
+    def tfidf_share(self)->float: return self.tfidf.share if self.tfidf is not None else 0.0
 
     @cached_property
     def model_id(self)->str:
@@ -149,37 +166,39 @@ class MIDIEmbedder:
                    [(str(files[index]), error.removeprefix('ValueError: ')) for index, _, error in chunk if error])
 
 # %% ../nbs/07_embed.ipynb #8ba1c5b6
-COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')  # and `model_id`, in files written since session 10
+COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')  # and `model_id` since session 10, `tfidf_share` since session 18
 
 def save_collection(path:Path,             # the .npz file to write
                     embeddings:np.ndarray, # [n, D] rows
                     paths:list,            # the file of each row
                     skipped:list,          # (path, reason) of each file left out
                     model_dir:Path,        # the checkpoint the rows come from
-                    model_id:str=''        # its `MIDIEmbedder.model_id`
+                    model_id:str='',       # its `MIDIEmbedder.model_id`
+                    tfidf_share:float|None=None # its `MIDIEmbedder.tfidf_share`; None: not recorded
                    )->Path:
     "Write an embedded collection atomically; return its path."
     arrays = dict(embeddings=np.asarray(embeddings, np.float32), paths=np.array([str(p) for p in paths], dtype=str),
                   skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())),
                   model_id=np.array(model_id))
+    if tfidf_share is not None: arrays['tfidf_share'] = np.float64(tfidf_share)
     write_atomically(Path(path), lambda file: np.savez(file, **arrays))
     return Path(path)
 
 # %% ../nbs/07_embed.ipynb #286bb533
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
-    "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files)."
+    "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files), `tfidf_share` (None in older files)."
     if not Path(path).is_file(): raise ValueError(f'{path}: no such collection file')
     if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:
-        with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id')}
+        with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id', 'tfidf_share')}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f'{path}: not a collection file ({type(error).__name__}: {error})') from None
     if not set(COLLECTION_KEYS) <= set(found):
         raise ValueError(f"{path}: not a collection file; it should hold {', '.join(COLLECTION_KEYS)} (write one with `midi-embeddings embed`)")
     return dict(embeddings=found['embeddings'], paths=found['paths'].tolist(),
                 skipped=[tuple(row) for row in found['skipped'].tolist()], model_dir=Path(str(found['model_dir'])),
-                model_id=str(found.get('model_id', '')))
+                model_id=str(found.get('model_id', '')), tfidf_share=float(found['tfidf_share']) if 'tfidf_share' in found else None)
 
 # %% ../nbs/07_embed.ipynb #7f699c82
 def embed_collection(embedder:MIDIEmbedder,   # the model
@@ -209,7 +228,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
     rows[:len(kept)] = earlier['embeddings']
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
-        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id)
+        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share)
     last_save = time.monotonic()
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
@@ -220,7 +239,8 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
                 if time.monotonic() - last_save >= save_every: save(); last_save = time.monotonic()
     finally: save()
     report_skips(skipped, len(kept), 'embedding')
-    return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id)
+    return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id,
+                tfidf_share=embedder.tfidf_share)
 
 # %% ../nbs/07_embed.ipynb #7b68b6aa
 def _best(scores:np.ndarray, ids:np.ndarray, k:int)->tuple:

@@ -223,6 +223,7 @@ class TokenTfidf:
                  projection:sparse.csr_matrix|None=None,     # [V, dims] random projection; None: sparse rows of V columns
                  share:float=0.5                             # `beside`: the share of a cosine that TF-IDF decides
                 ):
+        if not 0 <= share <= 1: raise ValueError(f'share={share}: must be in [0, 1]')
         self.vocabulary, self.idf = [str(gram) for gram in vocabulary], np.asarray(idf, np.float32)
         self.ngram_range, self.projection, self.share = tuple(int(n) for n in ngram_range), projection, float(share)
         self.counter = CountVectorizer(ngram_range=self.ngram_range, vocabulary={gram: index for index, gram in enumerate(self.vocabulary)}, **_WORDS)
@@ -235,7 +236,6 @@ class TokenTfidf:
             seed:int=0               # seed of the projection
            ):
         "Vocabulary and IDF learned from `sequences`, as scikit-learn's `TfidfVectorizer` learns them."
-        if not 0 <= share <= 1: raise ValueError(f'share={share}: must be in [0, 1]')
         if dims is not None and dims < 1: raise ValueError(f'dims={dims}: must be at least 1 (None: no projection)')
         vectorizer = TfidfVectorizer(ngram_range=tuple(ngram_range), **_WORDS)
         vocabulary = vectorizer.fit(_as_words(sequences)).get_feature_names_out()
@@ -244,6 +244,11 @@ class TokenTfidf:
 
     @property
     def dim(self)->int: return len(self.vocabulary) if self.projection is None else self.projection.shape[1]
+
+    def with_share(self, share:float # the share of a cosine that TF-IDF decides, in [0, 1]
+                  )->'TokenTfidf':
+        "The same vocabulary, IDF and projection, put `beside` the embeddings with another share."
+        return TokenTfidf(self.vocabulary, self.idf, self.ngram_range, self.projection, share)
 
     def transform(self, sequences # token-id sequences, one per song
                  ):
