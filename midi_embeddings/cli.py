@@ -19,7 +19,7 @@ from omegaconf import OmegaConf
 import numpy as np
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
-from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
+from .embed import MIDIEmbedder, NoTfidfError, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, unknown_key_error, validate_config
@@ -89,19 +89,26 @@ def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
     return (f"interrupted: {len(saved['paths']) + len(saved['skipped'])} of {n_files} files done and saved in {out}; "
             'the same command with --resume embeds the rest')
 
-def _n_songs(collection_path:Path)->int:
-    "How many songs a collection file holds, read without its rows; 0 if it is not one (`embed_collection` then says why)."
+def _peek(collection_path:Path, # a collection file, or what should be one
+          key:str                # one of its arrays, e.g. 'paths'
+         ):
+    "One array of a collection file, read without its rows; None if it lacks `key` or is not a collection file (`embed_collection` then says why)."
     try:
-        with np.load(collection_path, allow_pickle=False) as data: return len(data['paths'])
-    except Exception: return 0  # not a collection file, or a broken one
+        with np.load(collection_path, allow_pickle=False) as data: return data[key] if key in data.files else None
+    except Exception: return None  # not a collection file, or a broken one
 
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
-    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, args.tfidf_share)
-    files, out = _input_files(args.inputs), args.out or own_collection(args.model_dir)
+    out = args.out or own_collection(args.model_dir)
+    resumed = args.resume and out.exists()
+    share = _peek(out, 'tfidf_share') if resumed and args.tfidf_share is None else args.tfidf_share  # resumed: as the collection was made
+    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, None if share is None else float(share))
+    files = _input_files(args.inputs)
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
-    before = _n_songs(out) if args.resume and out.exists() else 0
+    print(f'rows of {embedder.layout}', file=sys.stderr)
+    earlier_paths = _peek(out, 'paths') if resumed else None
+    before = 0 if earlier_paths is None else len(earlier_paths)
     try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
                                        args.timeout)
     except KeyboardInterrupt as interrupt:
@@ -133,7 +140,11 @@ def similar_command(args:argparse.Namespace):
     "`midi-embeddings similar`: the `k` songs of a collection most similar to the query file, with cosine similarity."
     collection_path, model_dir = _collection_and_model(args.target, args.collection)
     collection = load_collection(collection_path)
-    embedder = MIDIEmbedder.from_pretrained(model_dir or collection['model_dir'], args.device, args.precision, collection['tfidf_share'])
+    model_dir, share = model_dir or collection['model_dir'], collection['tfidf_share']
+    try: embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, args.precision, share)  # the query embedded as the rows were
+    except NoTfidfError:
+        raise ValueError(f'{collection_path} holds rows made beside a token TF-IDF (share {share:g}), which the model in {model_dir} '
+                         'lacks; search it with the model that made it') from None
     if collection['embeddings'].shape[1] != embedder.dim:
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')
@@ -172,7 +183,7 @@ def evaluate_command(args:argparse.Namespace):
                         device=embedder.device, others={name: (other.model, other.tokenizer, other.tfidf) for name, other in others.items()},
                         tfidf=embedder.tfidf)
     if args.out:
-        write_json(args.out, dict(model_dir=str(embedder.model_dir), folder=str(args.folder), rows=rows,
+        write_json(args.out, dict(model_dir=str(embedder.model_dir), tfidf_share=embedder.tfidf_share, folder=str(args.folder), rows=rows,
                                   against={name: str(other.model_dir) for name, other in others.items()}))
         print(f'report written to {args.out}', file=sys.stderr)
 
@@ -274,19 +285,24 @@ def _at_least(minimum:int, kind=int):
         return value
     return number
 
-def _share(text:str)->float:
-    "An argparse type: a share in (0, 1]."
-    value = float(text)
-    if not 0 < value <= 1: raise argparse.ArgumentTypeError(f'give a share of notes in (0, 1], got {text}')
-    return value
+def _share(interval:str, # '(0, 1]' or '[0, 1)'
+           what:str=''     # what it is a share of, for the message: 'of notes '
+          ):
+    "An argparse type: a share in `interval`."
+    def share(text:str)->float:
+        value = float(text)
+        if not (0 < value <= 1 if interval == '(0, 1]' else 0 <= value < 1): raise argparse.ArgumentTypeError(f'give a share {what}in {interval}, got {text}')
+        return value
+    return share
 
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')
-    model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding best/'
+    model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json, and tfidf.npz if trained with one) or a training directory holding best/'
     device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
     precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
-    tfidf_help = "share of a cosine that the checkpoint's token TF-IDF decides, in [0, 1) (default: the share it was trained with; 0: the encoder alone)"
+    tfidf_help = ("share of a cosine that the checkpoint's token TF-IDF decides, in [0, 1) (default: the share it was trained with; "
+                  '0: the encoder alone, fewer columns, for style or millions of songs; more: the same piece found more surely)')
     embed = commands.add_parser('embed', help='embed MIDI files into a collection file (.npz)')
     embed.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     embed.add_argument('inputs', type=Path, nargs='+', metavar='INPUT', help='MIDI files or folders (searched recursively)')
@@ -294,7 +310,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--batch-size', type=_at_least(1), default=16, help='windows per forward pass (default: 16)')
     embed.add_argument('--device', help=device_help)
     embed.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
-    embed.add_argument('--tfidf-share', type=float, help=tfidf_help + '; recorded in the collection, so that `similar` embeds its queries alike')
+    embed.add_argument('--tfidf-share', type=_share('[0, 1)'), help=tfidf_help + '; recorded in the collection, so that `similar` embeds its queries alike and --resume goes on with it')
     embed.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     embed.add_argument('--chunk-size', type=_at_least(1), default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
@@ -303,7 +319,7 @@ def _parser()->argparse.ArgumentParser:
     embed.set_defaults(run=embed_command)
     similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
-    similar.add_argument('query', type=Path, metavar='QUERY', help='a MIDI file')
+    similar.add_argument('query', type=Path, metavar='QUERY', help="a MIDI file, embedded as the collection's rows were (model and TF-IDF share)")
     similar.add_argument('--k', type=_at_least(1), default=10, help='songs to print (default: 10)')
     similar.add_argument('--collection', type=Path, help='collection file to search, with MODEL_DIR')
     similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
@@ -314,7 +330,7 @@ def _parser()->argparse.ArgumentParser:
     duplicates.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
     duplicates.add_argument('--collection', type=Path, help='collection file to look in, with MODEL_DIR')
     duplicates.add_argument('--k', type=_at_least(0), default=5, help="candidates per song besides the note sketches' matches: its k most similar songs in the collection (default: 5; 0: the sketches' only)")
-    duplicates.add_argument('--min-overlap', type=_share, default=0.9, help='share of notes two songs must have in common, in (0, 1] (default: 0.9)')
+    duplicates.add_argument('--min-overlap', type=_share('(0, 1]', 'of notes '), default=0.9, help='share of notes two songs must have in common, in (0, 1] (default: 0.9)')
     duplicates.add_argument('--out', type=Path, help='also write the pairs as CSV: overlap, cosine, path_a, path_b')
     duplicates.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     duplicates.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
@@ -340,7 +356,7 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('--limit', type=_at_least(2), help='report on at most this many files, as equally many per label as there are (default: all)')
     evaluate.add_argument('--seed', type=int, default=42, help="seed of the untrained encoder's weights, the folds, the views and --limit's draw (default: 42)")
     evaluate.add_argument('--device', help=device_help)
-    evaluate.add_argument('--tfidf-share', type=float, help=tfidf_help + "; the row 'ours'")
+    evaluate.add_argument('--tfidf-share', type=_share('[0, 1)'), help=tfidf_help + "; for MODEL_DIR's row, 'ours' (--against models keep theirs)")
     evaluate.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
     evaluate.set_defaults(run=evaluate_command)

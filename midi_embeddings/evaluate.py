@@ -225,7 +225,7 @@ class TokenTfidf:
                 ):
         if not 0 <= share <= 1: raise ValueError(f'share={share}: must be in [0, 1]')
         self.vocabulary, self.idf = [str(gram) for gram in vocabulary], np.asarray(idf, np.float32)
-        self.ngram_range, self.projection, self.share = tuple(int(n) for n in ngram_range), projection, float(share)
+        self.ngram_range, self.projection, self.share = tuple(int(n) for n in ngram_range), projection, round(float(share), 6)  # 0.3 is 0.3 however it came
         self.counter = CountVectorizer(ngram_range=self.ngram_range, vocabulary={gram: index for index, gram in enumerate(self.vocabulary)}, **_WORDS)
 
     @classmethod
