@@ -11,7 +11,7 @@ __all__ = ['COLLECTION_KEYS', 'SKETCH_BANDS', 'SKETCH_ROWS', 'NoTfidfError', 'MI
            'collection_labels', 'labelled_sample', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import hashlib, numbers, os, sys, time, warnings, zipfile
+import hashlib, numbers, os, struct, sys, time, warnings, zipfile
 from functools import cached_property
 from itertools import combinations
 from pathlib import Path
@@ -196,15 +196,37 @@ def save_collection(path:Path,             # the .npz file to write
     write_atomically(Path(path), lambda file: np.savez(file, **arrays))
     return Path(path)
 
+# %% ../nbs/07_embed.ipynb #cf498cad
+def _mapped_array(path:Path, # an .npz archive
+                  key:str    # one of its arrays
+                 )->np.ndarray|None:
+    "A read-only memory map of the array `key` where it lies in the archive; None if it is compressed or not a plain .npy of numbers."
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(f'{key}.npy')
+        if info.compress_type != zipfile.ZIP_STORED: return None
+    with open(path, 'rb') as file:
+        file.seek(info.header_offset)
+        name_length, extra_length = struct.unpack('<26xHH', file.read(30))  # the member's local header
+        file.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(file)
+        if version not in ((1, 0), (2, 0)): return None
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(file)
+        if dtype.hasobject or not shape or 0 in shape: return None
+        return np.memmap(path, dtype, 'r', file.tell(), shape, 'F' if fortran_order else 'C')
+
 # %% ../nbs/07_embed.ipynb #286bb533
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
-    "The collection at `path`: `embeddings` [n, D] float32, `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files), `tfidf_share` (None in older files)."
+    "The collection at `path`: `embeddings` [n, D] float32 (read-only, mapped from the file), `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files), `tfidf_share` (None in older files)."
     if not Path(path).is_file(): raise ValueError(f'{path}: no such collection file')
     if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:
-        with np.load(path, allow_pickle=False) as data: found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id', 'tfidf_share')}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        with np.load(path, allow_pickle=False) as data:
+            found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id', 'tfidf_share') and key != 'embeddings'}
+            if 'embeddings' in data.files: found['embeddings'] = _mapped_array(path, 'embeddings')
+            if found.get('embeddings', 0) is None: found['embeddings'] = data['embeddings']  # not mappable: read whole
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, struct.error) as error:
         raise ValueError(f'{path}: not a collection file ({type(error).__name__}: {error})') from None
     if not set(COLLECTION_KEYS) <= set(found):
         raise ValueError(f"{path}: not a collection file; it should hold {', '.join(COLLECTION_KEYS)} (write one with `midi-embeddings embed`)")
@@ -242,6 +264,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     todo = [path for path in dict.fromkeys(Path(p).resolve() for p in files) if str(path) not in done]  # absolute, each once
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
     rows[:len(kept)] = earlier['embeddings']
+    del earlier  # its rows are mapped from `out`, which `save` replaces (Windows refuses to replace a mapped file)
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
         if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share)
     last_save = time.monotonic()
