@@ -19,8 +19,8 @@ from omegaconf import OmegaConf
 import numpy as np
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
-from .embed import MIDIEmbedder, NoTfidfError, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
-from .evaluate import model_report
+from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
+from .evaluate import NoTfidfError, model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, run_name, train, unknown_key_error, validate_config
 

@@ -7,12 +7,12 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/evaluate.html.md"""
 # %% auto #0
 __all__ = ['TFIDF_FILE', 'REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'stratified_folds', 'knn_hits', 'knn_accuracy',
            'logreg_hits', 'logreg_accuracy', 'retrieval_ranks', 'retrieval_scores', 'crop_score', 'split_halves',
-           'transpose_score', 'TokenTfidf', 'checkpoint_tfidf', 'tfidf_embeddings', 'tfidf_embed_fn',
+           'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf', 'tfidf_embeddings', 'tfidf_embed_fn',
            'encoder_embed_fn', 'song_views', 'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask',
            'embedding_report', 'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
-import math, warnings
+import math, numbers, warnings
 from typing import Callable
 import numpy as np
 import symusic
@@ -295,12 +295,23 @@ class TokenTfidf:
 # %% ../nbs/04_evaluate.ipynb #84d7f7af
 TFIDF_FILE = 'tfidf.npz'
 
-def checkpoint_tfidf(path # a checkpoint directory, or a training directory holding `best/`
+class NoTfidfError(ValueError):
+    "A TF-IDF share above 0 asked of a checkpoint that has no TF-IDF."
+
+def checkpoint_tfidf(path,                  # a checkpoint directory, or a training directory holding `best/`
+                     share:float|None=None  # share of a cosine it decides, in [0, 1); None: as trained; 0: none at all
                     )->TokenTfidf|None:
-    "The `TokenTfidf` saved beside a checkpoint's weights, or None when it has none."
+    "The `TokenTfidf` saved beside a checkpoint's weights, weighed with `share`; None when it has none or `share` is 0."
+    if share is not None and (not isinstance(share, numbers.Real) or isinstance(share, bool) or not 0 <= share < 1):
+        raise ValueError(f'tfidf_share={share!r}: give a number in [0, 1) (0: the encoder alone)')
     folder = find_checkpoint(path)
     if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here')
-    return TokenTfidf.load(folder / TFIDF_FILE) if (folder / TFIDF_FILE).is_file() else None
+    tfidf = TokenTfidf.load(folder / TFIDF_FILE) if (folder / TFIDF_FILE).is_file() else None
+    if share is None: return tfidf
+    if share and tfidf is None:
+        raise NoTfidfError(f'{path}: the checkpoint has no TF-IDF (it was trained with train.tfidf_share=0, or by an older '
+                           f'version of midi-embeddings); tfidf_share={share:g} needs one: use 0, or leave it out')
+    return tfidf.with_share(share) if share else None
 
 # %% ../nbs/04_evaluate.ipynb #f80c3d26
 def tfidf_embeddings(sequences,              # token-id sequences to embed, one per song

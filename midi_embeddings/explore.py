@@ -125,7 +125,8 @@ class EmbeddingExplorer:
 
 # %% ../nbs/06_explore.ipynb #299f2594
 def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.workflow.train`
-                k:int=5          # neighbours shown
+                k:int=5,         # neighbours shown
+                tfidf_share:float|None=None  # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: the encoder alone
                )->EmbeddingExplorer:
     "An explorer over every song of a finished run, embedded with its best checkpoint."
     run_dir = Path(run_dir)
@@ -135,7 +136,7 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     songs = read_manifest(run_dir / 'songs.csv')
     model, tokenizer = load_checkpoint(checkpoints[0])
-    embeddings = encoder_embed_fn(model, tokenizer, tfidf=checkpoint_tfidf(checkpoints[0]))([read_midi(song.path) for song in songs])
+    embeddings = encoder_embed_fn(model, tokenizer, tfidf=checkpoint_tfidf(checkpoints[0], tfidf_share))([read_midi(song.path) for song in songs])
     return EmbeddingExplorer(embeddings, songs, k)
 
 # %% ../nbs/06_explore.ipynb #a898a66c
