@@ -207,8 +207,9 @@ def load_collection(path:Path # a file written by `save_collection`
     try:
         with np.load(path, allow_pickle=False) as data:
             found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id', 'tfidf_share') and key != 'embeddings'}
-            if 'embeddings' in data.files: found['embeddings'] = _mapped_array(path, 'embeddings')
-            if found.get('embeddings', 0) is None: found['embeddings'] = data['embeddings']  # not mappable: read whole
+            if 'embeddings' in data.files:
+                mapped = _mapped_array(path, 'embeddings')
+                found['embeddings'] = data['embeddings'] if mapped is None else mapped  # not mappable: read whole
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, struct.error) as error:
         raise ValueError(f'{path}: not a collection file ({type(error).__name__}: {error})') from None
     if not set(COLLECTION_KEYS) <= set(found):
