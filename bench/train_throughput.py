@@ -5,7 +5,7 @@ alternate the matmul peak and the two models, and the best round of each counts 
 work on a shared machine slows every contender alike instead of skewing the ratio.
 
 On Linux, glibc hands each large tensor to the kernel when it is freed and maps fresh pages for the next one, which
-costs BERT's CPU steps (attention probabilities of B x heads x T x T) up to half their time and ours nothing
+costs BERT's CPU steps (attention probabilities of B x heads x T x T) up to 41% of their time and ours nothing
 measurable (session 18). To measure BERT at its best, keep freed memory in the heap for both:
 `MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 python bench/train_throughput.py`.
 
