@@ -11,7 +11,7 @@
 import sys
 from pathlib import Path
 import hydra
-from midi_embeddings.cli import run_training, unknown_key_error
+from midi_embeddings.cli import launch_error, run_training
 
 
 @hydra.main(config_path='configs', config_name='config', version_base=None)
@@ -19,5 +19,5 @@ def main(cfg): run_training(cfg)
 
 
 if __name__ == '__main__':
-    if error := unknown_key_error(sys.argv[1:], Path(__file__).resolve().parent / 'configs'): sys.exit(f'config error: {error}')
+    if error := launch_error(sys.argv[1:], Path(__file__).resolve().parent / 'configs'): sys.exit(f'config error: {error}')
     main()

@@ -22,7 +22,7 @@ from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import NoTfidfError, model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
-from .workflow import CONFIG_DIR, ConfigError, run_name, train, unknown_key_error, validate_config
+from .workflow import CONFIG_DIR, ConfigError, launch_error, run_name, train, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
 COLLECTION_NAME = 'embeddings.npz'  # a model directory's own collection: where `embed` writes and `similar` looks by default
@@ -158,6 +158,17 @@ def similar_command(args:argparse.Namespace):
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
     if not neighbours: print(f'{collection_path} holds no song but the query', file=sys.stderr)
 
+# %% ../nbs/07a_cli.ipynb #151d3997
+def _trained_on(model_dir:Path, # a checkpoint directory or a training directory holding `best/`, e.g. outputs/DATE/TIME/embed_model
+                paths:list      # MIDI files
+               )->list[Path]:
+    "The `paths` that the training split of the checkpoint's run held (the run's `songs.csv`, two folders above the checkpoint); [] if that is not known."
+    checkpoint = find_checkpoint(Path(model_dir))
+    listed = checkpoint.resolve().parent.parent / 'songs.csv' if checkpoint else None
+    if listed is None or not listed.is_file(): return []
+    with open(listed, newline='') as file: trained = {os.path.abspath(listed.parent / row['path']) for row in csv.DictReader(file) if row.get('split') == 'train'}
+    return [path for path in paths if os.path.abspath(path) in trained]
+
 # %% ../nbs/07a_cli.ipynb #d8c82324
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
@@ -174,6 +185,9 @@ def evaluate_command(args:argparse.Namespace):
               f'{songs[twins[0][0]].path}{", ..." if len(copies) > 1 else ""}); `midi-embeddings duplicates` lists them', file=sys.stderr)
         songs = [song for index, song in enumerate(songs) if index not in copies]
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file{"s" * (len(songs) != 1)} with notes{", copies left out" * bool(twins)}; the report needs 2 at least')
+    if seen := _trained_on(embedder.model_dir, [song.path for song in songs]):
+        print(f'{len(seen)} of the {len(songs)} files are songs the model was trained on (e.g. {seen[0]}; its run\'s songs.csv lists them): '
+              'the report measures them on music it has seen', file=sys.stderr)
     labels = [song.label for song in songs]
     if not any(labels):
         why = f'{args.labels} labels none of them' if args.labels else f'they lie directly in {args.folder}, outside any sub-folder'
@@ -272,7 +286,7 @@ def run_training(cfg):
 def train_command(overrides:list[str] # Hydra's command line: overrides, --config-name, --help, -m, ...
                  ):
     "`midi-embeddings train`: Hydra reads `overrides` over the packaged `configs/`, as `python script.py` does."
-    if error := unknown_key_error(overrides): sys.exit(f'config error: {error}')
+    if error := launch_error(overrides): sys.exit(f'config error: {error}')
     sys.argv = ['midi-embeddings train', *overrides]
     hydra.main(config_path=str(CONFIG_DIR), config_name='config', version_base=None)(run_training)()
 

@@ -7,9 +7,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 # %% auto #0
 __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
            'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
-           'folder_label', 'folder_corpus', 'read_labels', 'music21_corpus_root', 'music21_works', 'balanced_subset',
-           'normalize_score', 'music21_to_score', 'write_atomically', 'write_json', 'default_cache_dir',
-           'write_manifest', 'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
+           'folder_label', 'folder_corpus', 'read_labels', 'check_label_table', 'music21_corpus_root', 'music21_works',
+           'balanced_subset', 'normalize_score', 'music21_to_score', 'write_atomically', 'write_json',
+           'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, gc, io, json, logging, math, multiprocessing, os, random, re, signal, sys, time, warnings
@@ -290,6 +290,7 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
     "The readable MIDI files under `root` as songs; bad files are skipped with a warning and counted."
     root, files = Path(root), midi_files(root)
     table = read_labels(labels_file, root, *label_columns) if labels_file else None
+    if table is not None: check_label_table(table, files, labels_file, root, label_columns)
     label_set = 'table' if table is not None else 'folders' if labels_from_folders else None
     songs, skipped = [], []
     read = partial(_midi_facts, max_bytes=max_bytes)
@@ -298,8 +299,8 @@ def folder_corpus(root:Path,                     # folder of .mid/.midi files (s
         label = table.get(files[index].resolve()) if table is not None else folder_label(files[index], root) if labels_from_folders else None
         songs.append(Song(files[index], label, label_set, str(root), *facts))
     report_skips(sorted(skipped), len(songs), f'{root}')
-    if table is not None and (unmatched := len(set(table) - {song.path.resolve() for song in songs})):
-        log.warning(f'{labels_file}: {unmatched} of the {len(table)} files it labels are not among the readable MIDI files of {root}')
+    if table is not None and (unmatched := sorted(set(table) - {song.path.resolve() for song in songs})):
+        log.warning(f'{labels_file}: {len(unmatched)} of the {len(table)} files it labels are not among the readable MIDI files of {root} (e.g. {unmatched[0]})')
     return sorted(songs, key=lambda song: str(song.path))
 
 # %% ../nbs/01a_corpus.ipynb #66a95bfe
@@ -315,7 +316,9 @@ def read_labels(path:Path,                # CSV file (tab-separated if named .ts
     except UnicodeDecodeError as error: raise ValueError(f'{path}: not UTF-8 text ({error.reason} at byte {error.start})') from None
     rows = csv.DictReader(io.StringIO(text, newline=''), dialect='excel-tab' if path.suffix.lower() == '.tsv' else 'excel')
     if missing := [column for column in (path_column, label_column) if column not in (rows.fieldnames or [])]:
-        raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames or [])})")
+        other = next((f'; it looks separated by {name}: write it with commas, or with tabs as a .tsv file' for mark, name in ((';', 'semicolons'), ('\t', 'tabs'))
+                      if len(rows.fieldnames or []) == 1 and mark in rows.fieldnames[0]), '')
+        raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames or [])}{other})")
     labels = {}
     for line, row in enumerate(rows, start=2):
         name, label = (row[path_column] or '').strip(), (row[label_column] or '').strip()
@@ -324,6 +327,19 @@ def read_labels(path:Path,                # CSV file (tab-separated if named .ts
         if labels.setdefault(file, label) != label:
             raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[file]!r} and {label!r}')
     return labels
+
+# %% ../nbs/01a_corpus.ipynb #ff7f2263
+def check_label_table(table:dict,          # `read_labels` of the table
+                      files:list,          # the MIDI files of the folder (`midi_files`)
+                      labels_file:Path,    # the table, for the message
+                      root:Path,           # the folder its relative paths start from
+                      label_columns=('path', 'label') # its columns of files and of labels, for the message
+                     ):
+    "A one-line ValueError if `table` labels no file (no row with both columns filled) or none of `files` (paths relative to another folder)."
+    if not table: raise ValueError(f'{labels_file}: no row has both a file ({label_columns[0]!r}) and a label ({label_columns[1]!r})')
+    if set(table).isdisjoint(Path(file).resolve() for file in files):
+        raise ValueError(f'{labels_file}: none of the {len(table)} files it labels is under {root} (it names {next(iter(table))}; the folder '
+                         f'holds {Path(files[0]).relative_to(root).as_posix() if files else "no MIDI file"}); write paths relative to {root}, or absolute')
 
 # %% ../nbs/01a_corpus.ipynb #31dc447d
 MUSIC21_WORKS = {
@@ -506,15 +522,16 @@ def default_cache_dir()->Path:
 MANIFEST_FIELDS = ('path', 'label', 'label_set', 'source', 'n_notes', 'duration')
 
 # %% ../nbs/01a_corpus.ipynb #e0eae631
-def write_manifest(songs:list[Song], # songs to list
-                   path:Path         # the CSV file, written atomically; song paths under its folder are stored relative to it
+def write_manifest(songs:list[Song],        # songs to list
+                   path:Path,                # the CSV file, written atomically; song paths under its folder are stored relative to it
+                   splits:list[str]|None=None # the split of each song, written as a last column `split`; None: no such column
                   ):
-    "Write `songs` as a CSV with the columns `MANIFEST_FIELDS`."
+    "Write `songs` as a CSV with the columns `MANIFEST_FIELDS` (and `split`)."
     rows = io.StringIO()
-    writer = csv.DictWriter(rows, MANIFEST_FIELDS, lineterminator='\n')
+    writer = csv.DictWriter(rows, MANIFEST_FIELDS + ('split',) * (splits is not None), lineterminator='\n')
     writer.writeheader()
-    for song in songs:
-        row, song_path, folder = asdict(song), Path(song.path).absolute(), Path(path).parent.absolute()
+    for index, song in enumerate(songs):
+        row, song_path, folder = asdict(song) | ({'split': splits[index]} if splits is not None else {}), Path(song.path).absolute(), Path(path).parent.absolute()
         row['path'] = song_path.relative_to(folder).as_posix() if song_path.is_relative_to(folder) else str(song_path)
         writer.writerow(row)
     write_atomically(Path(path), rows.getvalue().encode())

@@ -183,6 +183,7 @@ def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded
     path = Path(path)
     if path.exists():
         tokenizer = load_tokenizer(path)
+        print(f'loaded the {type(tokenizer).__name__} tokenizer of {path} ({len(tokenizer)} tokens; delete the file to learn a new one)')
         _warn_if_different(tokenizer, path, kind, vocab_size, pitch_intervals)
         return tokenizer
     tokenizer = make_tokenizer(kind, **(PITCH_INTERVALS if pitch_intervals else {}))
