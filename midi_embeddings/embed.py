@@ -233,6 +233,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     "Embed `files` into the collection file `out`, saved as it grows and on Ctrl-C; return the collection (`load_collection`'s keys)."
     if embedder.model_dir is None: raise ValueError('embed_collection: the embedder has no model directory to record; load it with MIDIEmbedder.from_pretrained')
     model_dir, out = Path(embedder.model_dir).resolve(), Path(out)
+    if out.is_dir(): raise ValueError(f'{out}: a folder; name a .npz collection file in it')  # said before the work, not at the first save
     earlier = dict(embeddings=np.zeros((0, embedder.dim), np.float32), paths=[], skipped=[])
     if resume and out.exists():
         earlier = load_collection(out)
@@ -261,6 +262,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
                 if time.monotonic() - last_save >= save_every: save(); last_save = time.monotonic()
     finally: save()
     report_skips(skipped, len(kept), 'embedding')
+    if not kept: warnings.warn(f'none of the {len(files)} files could be read: nothing written to {out}')
     return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id,
                 tfidf_share=embedder.tfidf_share)
 

@@ -94,6 +94,7 @@ class EmbeddingExplorer:
         self.table.value = ('<table><tr><th>neighbour</th><th>cosine</th><th>label</th></tr>' + rows + '</table>')
         titles = [f'chosen: {self._title(index)}'] + [f'{self._title(i)}, cosine {sim:.3f}'
                                                        for i, sim in zip(self.neighbours, self.similarities)]
+        for old in self.rolls.children: old.close()  # each FigureWidget holds plotly.js (5 MB): replaced ones must go
         self.rolls.children = [go.FigureWidget(piano_roll(read_midi(self.songs[i].path), title))
                                for i, title in zip([index, *self.neighbours], titles)]
         with self.map.batch_update():

@@ -236,9 +236,11 @@ class EmbeddingHistory:
               ):
         "Add a frame, dropping frames from `epoch` on (a resumed run redoes them), and save the file."
         embeddings = np.asarray(embeddings, dtype=np.float32)
-        if len(embeddings) != len(self.names):
-            raise ValueError(f'expected embeddings for {len(self.names)} songs, got {len(embeddings)}')
+        if embeddings.ndim != 2 or len(embeddings) != len(self.names):
+            raise ValueError(f'expected embeddings [{len(self.names)} songs, width], got shape {embeddings.shape}')
         keep = [i for i, saved_epoch in enumerate(self.epochs) if saved_epoch < epoch]
+        if keep and (width := self.embeddings[keep[0]].shape[1]) != embeddings.shape[1]:
+            raise ValueError(f'expected embeddings of width {width}, as the frames before epoch {epoch}; got {embeddings.shape[1]}')
         self.epochs = [self.epochs[i] for i in keep] + [int(epoch)]
         self.embeddings = [self.embeddings[i] for i in keep] + [embeddings]
         self.save()

@@ -9,7 +9,7 @@ __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'Train
            'ConfigError', 'validate_config', 'unknown_key_error', 'load_config', 'run_name', 'announce', 'load_songs',
            'make_datasets', 'training_tfidf', 'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint',
            'check_resume', 'check_splits', 'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits',
-           'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'resume_mismatch',
+           'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'resume_mismatch',
            'save_run_config', 'write_songs', 'check_same_songs', 'resume_error', 'launch_error', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
@@ -20,6 +20,7 @@ from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
 from hydra.errors import HydraException, MissingConfigException
 import csv, difflib, json, logging, os, warnings
+import numpy as np
 from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 import torch
@@ -391,10 +392,20 @@ def corpus_splits(cfg:DictConfig)->dict:
     return splits
 
 # %% ../nbs/05a_workflow.ipynb #164fe24a
-def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool):
-    "A `SnapshotCallback` function: embed the visualization set, keep the frame, and return pages to log."
+def song_rows(model:MIDITransformerEncoder, # the encoder
+              dataset:MIDIDatasetPresaved,   # the songs, tokenized
+              tfidf:TokenTfidf|None,         # the run's `training_tfidf`; None: the encoder alone
+              device                         # where the encoder runs
+             )->np.ndarray:
+    "The run's embeddings of the songs of `dataset`, as `MIDIEmbedder` and the report's `ours` make them: the encoder's rows beside the TF-IDF of the songs' tokens."
+    rows = embed_songs(model, dataset, device=device, progress=False)
+    if tfidf is None: return rows
+    return tfidf.beside(rows, [dataset.ids[start:stop] for start, stop in zip(dataset.offsets[:-1], dataset.offsets[1:])])
+
+def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool, tfidf:TokenTfidf|None=None):
+    "A `SnapshotCallback` function: embed the visualization set (`song_rows`), keep the frame, and return pages to log."
     def snapshot(learn):
-        embeddings = embed_songs(learn.raw_model, viz_ds, device=learn.device, progress=False)
+        embeddings = song_rows(learn.raw_model, viz_ds, tfidf, learn.device)
         history.append(learn.epoch + 1, embeddings)
         if not wandb_on: return
         page = tsne_html(embeddings, history.labels, history.names, history.durations, run_dir / 'tsne_latest.html')
@@ -583,7 +594,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     cfg.train.epochs, cfg.train.batch_size, cfg.train.learning_rate, cfg.train.weight_decay,
                     cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
-                    [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on), cfg.wandb.viz_interval)],
+                    [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on, tfidf), cfg.wandb.viz_interval)],
                     cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every,
                     workers=loader_workers(cfg, datasets['train']), tfidf=tfidf)
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
@@ -595,7 +606,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         announce('embedding quality')
         report = quality_report(best, tokenizer, splits, cfg, device, tfidf)
         announce('visualizations')
-        viz_embeddings = embed_songs(best, viz, device=device, progress=False)
+        viz_embeddings = song_rows(best, viz, tfidf, device)
         files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
                      tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
                      animation=history.animation_html(run_dir / 'training_animation.html'),
