@@ -22,7 +22,7 @@ from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import NoTfidfError, model_report
 from .train import PRECISIONS, find_checkpoint, load_train_state
-from .workflow import CONFIG_DIR, ConfigError, launch_error, run_name, train, validate_config
+from .workflow import CONFIG_DIR, ConfigError, launch_error, listed_splits, run_name, train, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
 COLLECTION_NAME = 'embeddings.npz'  # a model directory's own collection: where `embed` writes and `similar` looks by default
@@ -165,8 +165,7 @@ def _trained_on(model_dir:Path, # a checkpoint directory or a training directory
     "The `paths` that the training split of the checkpoint's run held (the run's `songs.csv`, two folders above the checkpoint); [] if that is not known."
     checkpoint = find_checkpoint(Path(model_dir))
     listed = checkpoint.resolve().parent.parent / 'songs.csv' if checkpoint else None
-    if listed is None or not listed.is_file(): return []
-    with open(listed, newline='') as file: trained = {os.path.abspath(listed.parent / row['path']) for row in csv.DictReader(file) if row.get('split') == 'train'}
+    trained = {path for path, split in (listed_splits(listed) or {}).items() if split == 'train'} if listed else set()
     return [path for path in paths if os.path.abspath(path) in trained]
 
 # %% ../nbs/07a_cli.ipynb #d8c82324

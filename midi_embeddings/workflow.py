@@ -10,7 +10,8 @@ __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'Train
            'make_datasets', 'training_tfidf', 'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint',
            'check_resume', 'check_splits', 'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits',
            'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'resume_mismatch',
-           'save_run_config', 'write_songs', 'check_same_songs', 'resume_error', 'launch_error', 'train']
+           'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs', 'resume_error', 'launch_error',
+           'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -257,6 +258,10 @@ def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
 # %% ../nbs/05a_workflow.ipynb #6b53b1ad
+def _song_ids(dataset:MIDIDatasetPresaved)->list:
+    "The token ids of each song of a presaved dataset, whole."
+    return [dataset.ids[start:stop] for start, stop in zip(dataset.offsets[:-1], dataset.offsets[1:])]
+
 def training_tfidf(songs:list,      # the training `Song`s
                    train_ds,        # their training dataset (its token cache is reused when it is presaved)
                    tokenizer,       # the run's tokenizer
@@ -265,7 +270,7 @@ def training_tfidf(songs:list,      # the training `Song`s
     "The projected TF-IDF of the training songs' token n-grams that the run's checkpoints keep; None when `train.tfidf_share` is 0."
     if cfg.train.tfidf_share == 0: return None
     cached = train_ds if isinstance(train_ds, MIDIDatasetPresaved) else _presaved(songs, tokenizer, cfg)
-    ids = [cached.ids[start:stop] for start, stop in zip(cached.offsets[:-1], cached.offsets[1:])]
+    ids = _song_ids(cached)
     tfidf = TokenTfidf.fit(ids, dims=cfg.train.tfidf_dims, share=cfg.train.tfidf_share, seed=cfg.seed)
     print(f'token TF-IDF: {len(tfidf.vocabulary)} n-grams of {len(ids)} training songs, projected to {tfidf.dim} columns, '
           f'{tfidf.share:.0%} of each cosine')
@@ -400,7 +405,7 @@ def song_rows(model:MIDITransformerEncoder, # the encoder
     "The run's embeddings of the songs of `dataset`, as `MIDIEmbedder` and the report's `ours` make them: the encoder's rows beside the TF-IDF of the songs' tokens."
     rows = embed_songs(model, dataset, device=device, progress=False)
     if tfidf is None: return rows
-    return tfidf.beside(rows, [dataset.ids[start:stop] for start, stop in zip(dataset.offsets[:-1], dataset.offsets[1:])])
+    return tfidf.beside(rows, _song_ids(dataset))
 
 def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool, tfidf:TokenTfidf|None=None):
     "A `SnapshotCallback` function: embed the visualization set (`song_rows`), keep the frame, and return pages to log."
@@ -507,7 +512,8 @@ def write_songs(splits:dict, # `Song` lists under the keys of `split_songs`
     write_manifest(songs, path, [split_of[str(song.path)] for song in songs])
     return Path(path)
 
-def _listed_splits(path:Path)->dict|None:
+def listed_splits(path:Path # a run's `songs.csv`
+                 )->dict|None:
     "{absolute path: split} of a run's `songs.csv`; None if there is none, or it has no `split` column (a run of an older version)."
     if not Path(path).is_file(): return None
     with open(path, newline='') as file: rows = list(csv.DictReader(file))
@@ -518,7 +524,7 @@ def check_same_songs(splits:dict, # the splits the resumed run's data gives now
                      run_dir:Path  # the run's directory, with the `songs.csv` it started with
                     ):
     "`ConfigError` if a resumed run's data gives other songs, or other splits, than its `songs.csv` lists; nothing if it lists none."
-    path, listed = Path(run_dir) / 'songs.csv', _listed_splits(Path(run_dir) / 'songs.csv')
+    path, listed = Path(run_dir) / 'songs.csv', listed_splits(Path(run_dir) / 'songs.csv')
     now = {os.path.abspath(song.path): name for name in ('train', 'validation', 'test') for song in splits[name]}
     if listed is None or listed == now: return
     new, gone = sorted(now.keys() - listed.keys()), sorted(listed.keys() - now.keys())
