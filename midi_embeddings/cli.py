@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import NoTfidfError, model_report
-from .train import PRECISIONS, find_checkpoint, load_train_state
+from .train import DEVICES, PRECISIONS, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, launch_error, listed_splits, run_name, train, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
@@ -312,7 +312,7 @@ def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json, and tfidf.npz if trained with one) or a training directory holding best/'
-    device_help = 'cpu | cuda | cuda:N | mps (default: CUDA when available)'
+    device_help = f'{DEVICES} (default: CUDA when available)'
     precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
     tfidf_help = ("share of a cosine that the checkpoint's token TF-IDF decides, in [0, 1) (default: the share it was trained with; "
                   '0: the encoder alone, fewer columns, for style or millions of songs; more: the same piece found more surely)')
