@@ -19,7 +19,7 @@ import numpy as np
 import symusic, torch
 from fastcore.basics import chunked
 from tqdm.auto import tqdm
-from .corpus import balanced_subset, folder_label, read_labels, read_midi, report_skips, safe_map, worth_retrying, write_atomically
+from .corpus import balanced_subset, folder_label, midi_files, read_labels, read_midi, report_skips, safe_map, worth_retrying, write_atomically
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
@@ -111,6 +111,10 @@ class MIDIEmbedder:
 
     def _ids(self, song, position:int)->np.ndarray:
         "Token ids of a score or a MIDI file; a ValueError naming the file (or the position) if it cannot be used."
+        if not isinstance(song, (str, os.PathLike, symusic.Score)):
+            raise TypeError(f'embed: item {position} is {type(song).__name__}, not a MIDI file path or symusic.Score')
+        if not isinstance(song, symusic.Score) and Path(song).is_dir():
+            raise ValueError(f'{song}: a folder; embed_files({str(song)!r}) embeds the MIDI files under it (embed gives one row per item)')
         try:
             if isinstance(song, symusic.Score): return _song_ids(self.tokenizer, song)
             return _SongReader(self.tokenizer)(song)
@@ -124,10 +128,12 @@ class MIDIEmbedder:
         "One L2-normalised float32 row per song [n, D], in input order; one path or Score gives [1, D]."
         if batch_size < 1: raise ValueError(f'batch_size={batch_size}: must be at least 1')
         if isinstance(paths_or_scores, (str, os.PathLike, symusic.Score)): paths_or_scores = [paths_or_scores]
+        if not hasattr(paths_or_scores, '__iter__'):
+            raise TypeError(f'embed: {type(paths_or_scores).__name__} is not a MIDI file path or symusic.Score, nor a list of them')
         song_ids = [self._ids(song, position) for position, song in enumerate(paths_or_scores)]
         return self.embed_ids(song_ids, batch_size, progress)
 
-    def embed_files(self, files,                # MIDI file paths
+    def embed_files(self, files,                # MIDI file paths, and folders (searched recursively)
                     batch_size:int=16,          # windows per forward pass
                     workers:int|None=None,      # processes reading and tokenizing; None: one per CPU; 0: this process
                     chunk_size:int=256,         # songs embedded together: memory holds one chunk's token ids
@@ -135,7 +141,8 @@ class MIDIEmbedder:
                     progress:bool=True          # a progress bar of songs on stderr
                    )->tuple:
         "(embeddings [n_kept, D], kept paths, skipped [(path, reason)]); each skipped file is logged with its reason."
-        files = [Path(path) for path in ([files] if isinstance(files, (str, os.PathLike)) else files)]
+        items = [files] if isinstance(files, (str, os.PathLike)) else files
+        files = [file for item in items for file in (midi_files(item) if Path(item).is_dir() else [Path(item)])]
         embeddings, kept, skipped = np.empty((len(files), self.dim), np.float32), [], []
         with tqdm(total=len(files), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
             for rows, chunk_kept, chunk_skipped in self.embed_chunks(files, batch_size, workers, chunk_size, timeout):
@@ -202,6 +209,7 @@ def _mapped_array(path:Path, # an .npz archive
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
     "The collection at `path`: `embeddings` [n, D] float32 (read-only, mapped from the file), `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files), `tfidf_share` (None in older files)."
+    if Path(path).is_dir(): raise ValueError(f'{path}: a folder, not a collection file (the .npz that `midi-embeddings embed` writes)')
     if not Path(path).is_file(): raise ValueError(f'{path}: no such collection file')
     if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:

@@ -133,6 +133,8 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
     run_dir = Path(run_dir)
     checkpoints = sorted(run_dir.glob('*/best'))
     if (run_dir / 'best').is_dir(): raise FileNotFoundError(f'{run_dir} is a model folder; give the run directory that holds it, {run_dir.parent}')
+    if (run_dir / 'config.json').is_file() and (run_dir.parent.parent / 'songs.csv').is_file():
+        raise FileNotFoundError(f'{run_dir} is a checkpoint; give the run directory that holds it, {run_dir.parent.parent}')
     if not checkpoints or not (run_dir / 'songs.csv').is_file():
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     songs = read_manifest(run_dir / 'songs.csv')
@@ -150,6 +152,8 @@ def explore_collection(collection_path:Path,            # a collection file (`mi
                        seed:int=42                      # seed of the sample and of t-SNE
                       )->EmbeddingExplorer:
     "An explorer over the songs of an embedded collection, labelled by sub-folder or by a table."
+    if (Path(collection_path) / 'songs.csv').is_file():
+        raise ValueError(f'{collection_path} is a training run; explore_run({str(collection_path)!r}) explores its songs')
     rows, paths, labels, _ = labelled_sample(collection_path, root, labels_file, label_columns, limit, seed)
     songs = [Song(Path(path), label, duration=float('nan')) for path, label in zip(paths, labels)]  # durations unknown: '?' on hover
     return EmbeddingExplorer(rows, songs, k, seed)

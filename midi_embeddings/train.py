@@ -660,6 +660,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
                     device='cpu'       # where to put the model
                    )->tuple:
     "(model in eval mode, tokenizer) from a checkpoint directory; one clear error when a file is missing or broken."
+    if not isinstance(path, (str, os.PathLike)): raise TypeError(f'{path!r} is not a path; give a checkpoint directory, e.g. outputs/DATE/TIME/embed_model')
     folder = find_checkpoint(path)
     if folder is None:
         inside = sorted(child for child in Path(path).iterdir() if child.is_dir() and find_checkpoint(child)) if Path(path).is_dir() else []

@@ -34,6 +34,10 @@ def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
     if init is not None and np.shape(init) != (n, 2):
         raise ValueError(f'init must have shape ({n}, 2), got {np.shape(init)}')
     vectors = np.asarray(embeddings, dtype=np.float64)
+    if not np.isfinite(vectors).all():
+        bad = np.flatnonzero(~np.isfinite(vectors).all(1))
+        raise ValueError(f'{len(bad)} of {n} embeddings hold NaN or infinite values (rows {", ".join(map(str, bad[:5]))}{", ..." * (len(bad) > 5)}); '
+                         'a model whose training diverged gives such rows')
     directions = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     if np.ptp(directions, axis=0).max() < 1e-9: return np.zeros((n, 2))  # one direction: nothing to spread (and t-SNE crashes)
     start = 'pca' if init is None else np.asarray(init, dtype=np.float64) - np.mean(init, axis=0)

@@ -209,6 +209,7 @@ def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
                )->DictConfig:
     "The validated configuration `name` with `overrides`, composed by Hydra as `script.py` does."
     from hydra import compose, initialize_config_dir
+    if isinstance(overrides, str): raise TypeError(f'overrides={overrides!r}: give a list, e.g. {overrides.split()}')
     if error := unknown_key_error([f'--config-name={name}', *overrides], config_dir): raise ConfigError(error)
     with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
         return validate_config(compose(name, overrides=list(overrides)))
@@ -561,6 +562,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
          )->dict:
     "Run the workflow of `cfg` into `run_dir`; return the metrics and the files written."
     cfg, run_dir = validate_config(cfg), Path(run_dir) if run_dir is not None else Path('outputs') / run_name()
+    if splits is not None and not isinstance(splits, dict):
+        raise TypeError(f"train: splits is a {type(splits).__name__}; give a dict of Song lists under 'train', 'validation', 'test' and 'visualization', as split_songs returns")
     if splits is not None and (odd := [(name, song) for name, split in splits.items() for song in split if not isinstance(song, Song)]):
         raise TypeError(f"train: splits['{odd[0][0]}'] holds {type(odd[0][1]).__name__} items; give midi_embeddings.corpus.Song(path, label) objects")
     if cfg.train.resume and (mismatch := resume_mismatch(cfg, run_dir)): raise ConfigError(mismatch)
