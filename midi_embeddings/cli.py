@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
 from .evaluate import NoTfidfError, model_report
-from .train import DEVICES, PRECISIONS, find_checkpoint, load_train_state
-from .workflow import CONFIG_DIR, ConfigError, launch_error, listed_splits, run_name, train, validate_config
+from .train import DEVICES, PRECISIONS, WandbStartError, find_checkpoint, load_train_state
+from .workflow import CONFIG_DIR, ConfigError, launch_error, run_name, train, trained_on, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
 COLLECTION_NAME = 'embeddings.npz'  # a model directory's own collection: where `embed` writes and `similar` looks by default
@@ -129,6 +129,9 @@ def _collection_and_model(target:Path,          # a collection file or a model d
         if collection is not None: raise ValueError(f'--collection {collection}: {target} is a collection file already; --collection goes with MODEL_DIR')
         return target, None
     if not target.is_dir(): raise ValueError(f'{target}: no such model directory or collection file')
+    if find_checkpoint(target) is None:
+        raise ValueError(f'{target}: a folder, but neither a model directory nor a collection file; give the .npz that '
+                         '`midi-embeddings embed` writes, or the model directory it was made with')
     path = collection or own_collection(target)
     if not path.is_file():
         raise ValueError(f'{path}: no embedded collection; make one with `midi-embeddings embed {target} FOLDER` '
@@ -158,16 +161,6 @@ def similar_command(args:argparse.Namespace):
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
     if not neighbours: print(f'{collection_path} holds no song but the query', file=sys.stderr)
 
-# %% ../nbs/07a_cli.ipynb #151d3997
-def _trained_on(model_dir:Path, # a checkpoint directory or a training directory holding `best/`, e.g. outputs/DATE/TIME/embed_model
-                paths:list      # MIDI files
-               )->list[Path]:
-    "The `paths` that the training split of the checkpoint's run held (the run's `songs.csv`, two folders above the checkpoint); [] if that is not known."
-    checkpoint = find_checkpoint(Path(model_dir))
-    listed = checkpoint.resolve().parent.parent / 'songs.csv' if checkpoint else None
-    trained = {path for path, split in (listed_splits(listed) or {}).items() if split == 'train'} if listed else set()
-    return [path for path in paths if os.path.abspath(path) in trained]
-
 # %% ../nbs/07a_cli.ipynb #d8c82324
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
@@ -184,7 +177,7 @@ def evaluate_command(args:argparse.Namespace):
               f'{songs[twins[0][0]].path}{", ..." if len(copies) > 1 else ""}); `midi-embeddings duplicates` lists them', file=sys.stderr)
         songs = [song for index, song in enumerate(songs) if index not in copies]
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file{"s" * (len(songs) != 1)} with notes{", copies left out" * bool(twins)}; the report needs 2 at least')
-    if seen := _trained_on(embedder.model_dir, [song.path for song in songs]):
+    if seen := trained_on(embedder.model_dir, [song.path for song in songs]):
         print(f'{len(seen)} of the {len(songs)} files are songs the model was trained on (e.g. {seen[0]}; its run\'s songs.csv lists them): '
               'the report measures them on music it has seen', file=sys.stderr)
     labels = [song.label for song in songs]
@@ -211,7 +204,7 @@ def duplicates_command(args:argparse.Namespace):
     for overlap, cosine, i, j in pairs: print(f'{overlap:.3f}  {cosine:.4f}  {paths[i]}  {paths[j]}')
     in_pairs = len({song for _, _, i, j in pairs for song in (i, j)})
     neighbours = f" and each song's {args.k} most similar" if args.k else ''
-    print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among {len(paths)} songs ({in_pairs} songs in them): '
+    print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among the collection\'s {len(paths)} song{"s" * (len(paths) != 1)} ({in_pairs} in them): '
           f'at least {args.min_overlap:g} of their notes in common, among note-sketch matches{neighbours}', file=sys.stderr)
     if args.out:
         table = io.StringIO()
@@ -274,7 +267,7 @@ def run_training(cfg):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
     try:
         with sigterm_as_interrupt(), plain_warnings(): train(validate_config(cfg), run_dir=HydraConfig.get().runtime.output_dir)
-    except ConfigError as error:
+    except (ConfigError, WandbStartError) as error:
         _drop_unused_run_dir(Path(HydraConfig.get().runtime.output_dir))  # a typo leaves no empty outputs/DATE/TIME behind
         sys.exit(f'config error: {error}')
     except KeyboardInterrupt as interrupt:

@@ -12,7 +12,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
-import csv, gc, io, json, logging, math, multiprocessing, os, random, re, signal, sys, time, warnings
+import csv, gc, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -52,13 +52,16 @@ def _worker_loop(fn, conn):
     "Say `READY`, then run `fn` on each task that arrives on `conn`; send back `(index, result, error)`."
     gc.freeze()  # the inherited heap: never collected, so the collector should not walk it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn.send(READY)
-    while (task := conn.recv()) is not None:
-        index, item = task
-        try: answer = (index, fn(item), None)
-        except Exception as error: answer = (index, None, _describe_error(error))
-        try: conn.send(answer)
-        except Exception as error: conn.send((index, None, f'result could not be sent back: {_describe_error(error)}'))
+    try:
+        conn.send(READY)
+        while (task := conn.recv()) is not None:
+            index, item = task
+            try: answer = (index, fn(item), None)
+            except Exception as error: answer = (index, None, _describe_error(error))
+            try: conn.send(answer)
+            except (BrokenPipeError, ConnectionResetError): raise
+            except Exception as error: conn.send((index, None, f'result could not be sent back: {_describe_error(error)}'))
+    except (BrokenPipeError, ConnectionResetError, EOFError): pass  # the parent is gone (a Ctrl-C): nobody to answer, nothing to say
 
 # %% ../nbs/01a_corpus.ipynb #2a9ae899
 def _check_importable(fn):
@@ -78,7 +81,15 @@ def _worker_context(fn)->multiprocessing.context.BaseContext:
     imported = sorted(name for name in sys.modules if name.startswith('midi_embeddings.'))
     preload = ['__main__', 'midi_embeddings.dataset', *imported] + ([module] if module not in (None, '__main__', 'builtins') else [])
     context.set_forkserver_preload(preload)
+    _start_server_deaf_to_ctrl_c()
     return context
+
+def _start_server_deaf_to_ctrl_c():
+    "Start the forkserver, if it is not running, with SIGINT ignored: a Ctrl-C while it imports its preloads then prints no traceback of its own (its workers ignore SIGINT anyway)."
+    if threading.current_thread() is not threading.main_thread(): return  # only the main thread may set handlers; the server then starts as before
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the server's process across exec
+    try: multiprocessing.forkserver.ensure_running()
+    finally: signal.signal(signal.SIGINT, previous)
 
 # %% ../nbs/01a_corpus.ipynb #d7603f43
 class _Worker:

@@ -11,9 +11,9 @@ __all__ = ['DEVICES', 'PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'device_er
            'CancelBatchException', 'Callback', 'with_cbs', 'EncoderForTraining', 'TrainingInterrupted', 'StopRequests',
            'Learner', 'MaskedLMCallback', 'gathered_views', 'ContrastiveCallback', 'MetricsCallback',
            'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback',
-           'WandbCallback', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint', 'load_train_state',
-           'CheckpointCallback', 'make_optimizer', 'warmup_cosine', 'distributed_setup', 'local_leader_first',
-           'make_loader', 'objective_callbacks', 'fit']
+           'WandbStartError', 'WandbCallback', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint',
+           'load_train_state', 'world_size_error', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
+           'distributed_setup', 'local_leader_first', 'make_loader', 'objective_callbacks', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
 import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
@@ -590,6 +590,9 @@ class SnapshotCallback(Callback):
         if logs: learn.epoch_logs.update(logs)
 
 # %% ../nbs/03_train.ipynb #b12a8f72
+class WandbStartError(RuntimeError):
+    "Weights & Biases could not start its run: not logged in, not reachable, or broken."
+
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
@@ -602,7 +605,10 @@ class WandbCallback(Callback):
         try: import wandb
         except ImportError: raise ImportError(f"wandb.mode={self.mode!r} needs the wandb package: pip install 'midi-embeddings[wandb]'") from None
         self.wandb = wandb
-        self.run = wandb.init(project=self.project, mode=self.mode, config=self.config, dir=self.dir, name=self.name)
+        try: self.run = wandb.init(project=self.project, mode=self.mode, config=self.config, dir=self.dir, name=self.name)
+        except Exception as error:
+            login = 'log in with `wandb login` or set WANDB_API_KEY, or use ' if self.mode == 'online' else 'use '
+            raise WandbStartError(f'wandb.mode={self.mode!r}: W&B did not start ({type(error).__name__}: {error}); {login}wandb.mode=offline or disabled') from None
 
     def after_batch(self, learn):
         if learn.training: self.run.log({'train/loss': learn.loss_value, 'lr': learn.opt.param_groups[0]['lr']}, step=learn.step)
@@ -686,6 +692,16 @@ def load_train_state(path)->dict:
     try: return torch.load(path, weights_only=True, map_location='cpu')
     except Exception as e: raise ValueError(f'{path}: cannot read the training state ({type(e).__name__}: {e})') from None
 
+# %% ../nbs/03_train.ipynb #bfe1aed2
+def world_size_error(last:Path,           # the `last` checkpoint of a run
+                     saved_world:int|None, # the number of processes it was saved by (`train_state`'s `world_size`; None in older saves)
+                     world_size:int        # the number of processes that would resume it
+                    )->str|None:
+    "Why a run saved by `saved_world` processes cannot resume on `world_size`: its batches, their order and its schedule depend on the number; None if it can."
+    if saved_world is None or saved_world == world_size: return None
+    return (f'{last} was saved by a run on {saved_world} process(es), and this one has {world_size}: '
+            f'resume it with as many (torchrun --nproc_per_node {saved_world}), or start a new run')
+
 # %% ../nbs/03_train.ipynb #52b00c31
 def _rng_state()->dict:
     state = dict(torch=torch.get_rng_state())
@@ -736,10 +752,7 @@ class CheckpointCallback(Callback):
 
     def restore(self, learn, state:dict):
         "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
-        saved_world = state.get('world_size')  # the batches, their order and the schedule's length depend on it (older saves: unknown)
-        if saved_world is not None and saved_world != learn.world_size:
-            raise ValueError(f'{self.out_dir / "last"} was saved by a run on {saved_world} process(es), and this one has '
-                             f'{learn.world_size}: resume it with as many (torchrun --nproc_per_node {saved_world}), or start a new run')
+        if error := world_size_error(self.out_dir / 'last', state.get('world_size'), learn.world_size): raise ValueError(error)
         learn.opt.load_state_dict(state['optimizer'])
         if learn.sched is not None: learn.sched.load_state_dict(state['scheduler'])
         _set_rng_state(state['rng'])

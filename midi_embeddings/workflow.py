@@ -10,8 +10,8 @@ __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'Train
            'make_datasets', 'training_tfidf', 'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint',
            'check_resume', 'check_splits', 'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits',
            'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'resume_mismatch',
-           'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs', 'resume_error', 'launch_error',
-           'train']
+           'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs', 'trained_on', 'resume_error',
+           'launch_error', 'train']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -20,9 +20,9 @@ from typing import List, Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
 from hydra.errors import HydraException, MissingConfigException
-import csv, difflib, json, logging, os, warnings
+import csv, difflib, importlib.util, json, logging, os, warnings
 import numpy as np
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
@@ -30,7 +30,7 @@ from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs,
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
-from .train import fit, find_checkpoint, load_checkpoint, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
+from .train import fit, find_checkpoint, load_checkpoint, load_train_state, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
 from .evaluate import evaluate_loss, model_report, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
@@ -146,6 +146,8 @@ def validate_config(cfg)->DictConfig:
     for key, value, ok, allowed in _range_rules(cfg):
         if not ok: raise ConfigError(f"{key}={value!r} is not allowed: use {allowed}")
     if error := device_error(cfg.device): raise ConfigError(error)
+    if cfg.wandb.mode != 'disabled' and importlib.util.find_spec('wandb') is None:
+        raise ConfigError(f"wandb.mode={cfg.wandb.mode!r} needs the wandb package: pip install 'midi-embeddings[wandb]' (or wandb.mode=disabled)")
     _check_source(cfg.dataset.source)
     _check_labels_file(cfg.dataset)
     return cfg
@@ -318,8 +320,8 @@ def _shape_differences(saved:EncoderConfig, built:EncoderConfig)->str:
 def _copy_weights(model:MIDITransformerEncoder, source:MIDITransformerEncoder, checkpoint)->MIDITransformerEncoder:
     "`model` with `source`'s weights where the shapes agree; `ConfigError` naming `checkpoint` if the two models differ in shape."
     if differing := _shape_differences(source.cfg, model.cfg):
-        raise ConfigError(f'train.init_from={checkpoint}: the checkpoint has {differing}; set train.* to its shape '
-                          '(bias=True: a checkpoint of an older midi-embeddings, whose blocks had biases; it embeds but cannot be fine-tuned)')
+        older = ' (bias=True: a checkpoint of an older midi-embeddings, whose blocks had biases; it embeds but cannot be fine-tuned)' if 'bias=' in differing else ''
+        raise ConfigError(f'train.init_from={checkpoint}: the checkpoint has {differing}; set train.* to its shape{older}')
     own = model.state_dict()
     model.load_state_dict({name: value for name, value in source.state_dict().items()
                            if name in own and own[name].shape == value.shape}, strict=False)
@@ -439,13 +441,13 @@ def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device,
 # %% ../nbs/05a_workflow.ipynb #6762ea66
 @contextmanager
 def rank_zero_speaks(rank:int): # this process's rank (0 alone: nothing is silenced)
-    "Silence this process's prints and the library's log lines below errors unless it is rank 0."
+    "Silence this process's prints, progress bars and warnings (stdout and stderr) and the library's log lines below errors unless it is rank 0; its exceptions still show."
     if rank == 0: yield; return
     logger = logging.getLogger('midi_embeddings')
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with open(os.devnull, 'w') as devnull, redirect_stdout(devnull): yield
+        with open(os.devnull, 'w') as devnull, redirect_stdout(devnull), redirect_stderr(devnull): yield
     finally: logger.setLevel(level)
 
 # %% ../nbs/05a_workflow.ipynb #b701584d
@@ -533,6 +535,16 @@ def check_same_songs(splits:dict, # the splits the resumed run's data gives now
     raise ConfigError(f'train.resume: the data gives other songs than the run in {run_dir} started on ({change or "the same songs in other splits"}; '
                       f'{path} lists its songs); resume with the data it started with, or start a new run')
 
+# %% ../nbs/05a_workflow.ipynb #4734049c
+def trained_on(model_dir:Path, # a checkpoint directory or a training directory holding `best/`, e.g. outputs/DATE/TIME/embed_model
+               paths:list      # MIDI files
+              )->list[Path]:
+    "The `paths` that the training split of the checkpoint's run held (the run's `songs.csv`, two folders above the checkpoint); [] if that is not known."
+    checkpoint = find_checkpoint(Path(model_dir).expanduser())
+    listed = checkpoint.resolve().parent.parent / 'songs.csv' if checkpoint else None
+    trained = {path for path, split in (listed_splits(listed) or {}).items() if split == 'train'} if listed else set()
+    return [path for path in paths if os.path.abspath(path) in trained]
+
 # %% ../nbs/05a_workflow.ipynb #bdd8931a
 def resume_error(name:str,                 # the configuration, e.g. 'config' or 'tiny'
                  overrides:list[str],       # the command line's overrides, Hydra's own (`hydra.run.dir=...`) included
@@ -546,7 +558,14 @@ def resume_error(name:str,                 # the configuration, e.g. 'config' or
     if not run_dirs: return 'train.resume=true goes on in the folder of the run: add hydra.run.dir=outputs/DATE/TIME (a stopped run prints the whole command)'
     run_dir = Path(run_dirs[-1].strip('\'"')).expanduser()
     if not run_dir.is_dir(): return f'train.resume: no run folder {run_dir}'
-    return resume_mismatch(cfg, run_dir)
+    return resume_mismatch(cfg, run_dir) or _processes_mismatch(run_dir / cfg.train.model_name / 'last')
+
+def _processes_mismatch(last:Path # the `last` checkpoint of the run resumed
+                       )->str|None:
+    "`world_size_error` of resuming `last` with this launch's number of processes (torchrun's `WORLD_SIZE`); None when it has no readable state (the run says why)."
+    try: saved = torch.load(last / 'train_state.pt', weights_only=True, map_location='cpu', mmap=True).get('world_size')
+    except Exception: return None
+    return world_size_error(last, saved, int(os.environ.get('WORLD_SIZE', 1)))
 
 def launch_error(argv:list[str],          # the command line of `python script.py` or `midi-embeddings train`
                  config_dir:Path|None=None # folder of the configuration files; None: `CONFIG_DIR`
@@ -568,8 +587,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         raise TypeError(f"train: splits['{odd[0][0]}'] holds {type(odd[0][1]).__name__} items; give midi_embeddings.corpus.Song(path, label) objects")
     if cfg.train.resume and (mismatch := resume_mismatch(cfg, run_dir)): raise ConfigError(mismatch)
     run_dir.mkdir(parents=True, exist_ok=True)
-    rank, _, device = distributed_setup(resolve_device(cfg.device))  # under torchrun: join the group before the data is prepared
-    with rank_zero_speaks(rank):
+    with rank_zero_speaks(int(os.environ.get('RANK', 0))):  # under torchrun only rank 0 speaks, from the device check on
+        rank, _, device = distributed_setup(resolve_device(cfg.device))  # under torchrun: join the group before the data is prepared
         with local_leader_first():  # under torchrun: one process per machine converts, learns and tokenizes; the others then read
             announce('corpus and splits')
             if splits is None: splits = corpus_splits(cfg)
@@ -581,6 +600,10 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             announce('tokenizer')
             tokenizer = _tokenizer_of(cfg, splits['train'])
             initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from else None  # a wrong tokenizer is said before the datasets
+            if initial is not None and rank == 0 and (seen := trained_on(cfg.train.init_from, [s.path for s in splits['validation'] + splits['test']])):
+                warnings.warn(f'train.init_from: {len(seen)} of the {len(splits["validation"]) + len(splits["test"])} held-out songs were training songs of the '
+                              f'starting model (e.g. {seen[0]}): the report will measure them on music it has seen; the seed and data of '
+                              f'the run it comes from hold out what it held out')
             announce('datasets')
             datasets = make_datasets(splits, tokenizer, cfg)
             print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
