@@ -165,7 +165,7 @@ def animation_controls(epochs:list,     # epoch of each frame, in order
     steps = [dict(label=str(epoch), method='animate', args=animate([str(epoch)], 300)) for epoch in epochs]
     return dict(updatemenus=[dict(type='buttons', direction='left', x=0, y=0, xanchor='left', yanchor='top',
                                   pad=dict(t=40, r=10), buttons=buttons)],
-                sliders=[dict(active=0, currentvalue=dict(prefix='epoch '), pad=dict(t=40), x=0.12, len=0.88,
+                sliders=[dict(active=0, currentvalue=dict(prefix='epoch '), pad=dict(t=40), x=0.17, len=0.83,  # right of the buttons, label included
                               steps=steps)])
 
 # %% ../nbs/05_visualize.ipynb #a087f2ca
@@ -191,8 +191,9 @@ def training_animation_figure(frames:list,              # `(epoch, embeddings [n
     layouts = chained_tsne([embeddings for _, embeddings in frames], seed)
     every_point = np.concatenate(layouts)
     ranges = padded_range(every_point[:, 0]), padded_range(every_point[:, 1])
+    if len(epochs) == 1: title = f'{title}: epoch {epochs[0]}, the only one saved'  # nothing to play: no controls
     return go.Figure(data=song_traces(layouts[0], labels, names, durations),
-                     layout=dict(map_layout(title, *ranges), **animation_controls(epochs)),
+                     layout=dict(map_layout(title, *ranges), **(animation_controls(epochs) if len(epochs) > 1 else {})),
                      frames=[go.Frame(name=str(epoch), data=song_traces(layout, labels, names, durations))
                              for epoch, layout in zip(epochs, layouts)])
 
