@@ -567,11 +567,20 @@ def _processes_mismatch(last:Path # the `last` checkpoint of the run resumed
     except Exception: return None
     return world_size_error(last, saved, int(os.environ.get('WORLD_SIZE', 1)))
 
+def _unquoted_tilde(argv:list[str] # the command line's arguments
+                   )->str|None:
+    "One line for an override whose value starts with `~`, which Hydra's grammar reads only in quotes; None if none does."
+    for arg in argv:
+        key, equals, value = arg.partition('=')
+        if not equals or not value.startswith('~'): continue
+        if key.lstrip('+').startswith('hydra.'): return f'{arg}: Hydra neither reads nor expands ~ there: write {key}=$HOME{value[1:]}'
+        return f"{arg}: Hydra reads a value starting with ~ only in quotes: write '{key}=\"{value}\"' (the whole override in single quotes), or $HOME"
+
 def launch_error(argv:list[str],          # the command line of `python script.py` or `midi-embeddings train`
                  config_dir:Path|None=None # folder of the configuration files; None: `CONFIG_DIR`
                 )->str|None:
-    "What stops the command line before Hydra starts, in one line: an unknown key (`unknown_key_error`) or a resume that cannot be (`resume_error`); None if nothing does."
-    if error := unknown_key_error(argv, config_dir): return error
+    "What stops the command line before Hydra starts, in one line: a value Hydra cannot read (`_unquoted_tilde`), an unknown key (`unknown_key_error`) or a resume that cannot be (`resume_error`); None if nothing does."
+    if error := _unquoted_tilde(argv) or unknown_key_error(argv, config_dir): return error
     return None if (command := _command_line(argv)) is None else resume_error(*command, config_dir)
 
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
