@@ -97,6 +97,8 @@ def time_steps(model, loss_fn, opt, batches, device, autocast):
 
 def main():
     args = parse_args()
+    try: import transformers  # noqa: F401 (the peer)
+    except ImportError: sys.exit('bench/train_throughput.py measures against Hugging Face transformers: pip install -e ".[bench]"')
     device = torch.device(args.device)
     torch.manual_seed(0)
     dtype = torch.bfloat16 if args.dtype == 'bf16' else torch.float32

@@ -6,7 +6,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/tokenize.html.md"""
 
 # %% auto #0
 __all__ = ['TOY_SCALES', 'TOKENIZER_KINDS', 'PITCH_INTERVALS', 'toy_score', 'write_toy_corpus', 'make_tokenizer', 'id_dtype',
-           'encode_score', 'encode_file', 'save_tokenizer', 'load_tokenizer', 'tokenizer_identity',
+           'encode_score', 'encode_file', 'save_tokenizer', 'load_tokenizer', 'tokenizer_identity', 'learned_from',
            'load_or_train_tokenizer', 'tokenizer_report']
 
 # %% ../nbs/00_tokenize.ipynb #b5ba791f
@@ -107,13 +107,14 @@ def encode_file(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_token
 
 # %% ../nbs/00_tokenize.ipynb #f9b2a1c2
 def save_tokenizer(tokenizer:miditok.MusicTokenizer, # the tokenizer to save
-                   path:Path                          # JSON file to write (folders are created)
+                   path:Path,                         # JSON file to write (folders are created)
+                   learned_from:dict|None=None        # what its BPE was learned from (`learned_from`), kept in the file
                   )->Path:
     "Save `tokenizer` at `path` atomically (written aside, then renamed)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp.json')
-    tokenizer.save(temporary)
+    tokenizer.save(temporary, additional_attributes=None if learned_from is None else {'learned_from': learned_from})
     os.replace(temporary, path)
     return path
 
@@ -165,6 +166,22 @@ def _warn_if_different(tokenizer, path, kind, vocab_size, pitch_intervals):
     if vocab_size > len(tokenizer.vocab) and len(tokenizer) != vocab_size:
         warnings.warn(f'{path} has {len(tokenizer)} tokens, not vocab_size={vocab_size}; using it (delete the file to retrain)')
 
+# %% ../nbs/00_tokenize.ipynb #406471e2
+def learned_from(files:list # the MIDI files a tokenizer's BPE is learned from
+                )->dict|None:
+    "{'folder': the folder holding all of `files`, 'files': how many}, which `load_or_train_tokenizer` keeps in the tokenizer file; None without files."
+    try: return dict(folder=os.path.commonpath([str(Path(file).resolve().parent) for file in files]), files=len(files)) if files else None
+    except ValueError: return None  # files on different drives
+
+def _warn_if_learned_elsewhere(path:Path, # a tokenizer file
+                               files:list # the training files of the run that loads it
+                              ):
+    "Warn when the tokenizer at `path` learned its BPE from files in another folder than the one holding this run's training files."
+    saved, now = json.loads(Path(path).read_text()).get('learned_from'), learned_from(files)
+    if not saved or not now or Path(now['folder']).is_relative_to(saved['folder']): return
+    warnings.warn(f"{path} learned its BPE from {saved['files']} files under {saved['folder']}, and this run trains on files under "
+                  f"{now['folder']}: its merges fit that music (delete the file, or set dataset.tokenizer_path, to learn one from these songs)")
+
 # %% ../nbs/00_tokenize.ipynb #92d99d94
 PITCH_INTERVALS = dict(use_pitch_intervals=True,         # pitches as intervals from the note before
                        pitch_intervals_max_time_dist=4, # beats: a note further from the one before starts over with an absolute pitch
@@ -185,6 +202,7 @@ def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded
         tokenizer = load_tokenizer(path)
         print(f'loaded the {type(tokenizer).__name__} tokenizer of {path} ({len(tokenizer)} tokens; delete the file to learn a new one)')
         _warn_if_different(tokenizer, path, kind, vocab_size, pitch_intervals)
+        _warn_if_learned_elsewhere(path, train_files)
         return tokenizer
     tokenizer = make_tokenizer(kind, **(PITCH_INTERVALS if pitch_intervals else {}))
     base = len(tokenizer.vocab)
@@ -194,7 +212,7 @@ def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded
         texts = _training_texts(tokenizer, list(train_files), workers, timeout)
         tokenizer.train(vocab_size=vocab_size, iterator=texts)
         message = f'BPE learned on {len(texts)} training files, {base} -> {len(tokenizer)} tokens'
-    save_tokenizer(tokenizer, path)
+    save_tokenizer(tokenizer, path, learned_from(train_files) if vocab_size > base else None)
     print(f'trained a new {kind} tokenizer ({message}), saved to {path}')
     return tokenizer
 

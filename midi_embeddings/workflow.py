@@ -648,7 +648,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         report = quality_report(best, tokenizer, splits, cfg, device, tfidf)
         announce('visualizations')
         viz_embeddings = song_rows(best, viz, tfidf, device)
-        files = dict(checkpoint=learn.best_checkpoint, songs=run_dir / 'songs.csv',
+        files = dict(checkpoint=learn.best_checkpoint, config=run_dir / 'config.yaml', songs=run_dir / 'songs.csv',
                      tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
                      animation=history.animation_html(run_dir / 'training_animation.html'),
                      report=write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
