@@ -1,4 +1,4 @@
-"""Train a full model on a GPU, then explore the embedding space: pick a song, hear who its neighbours are, see them on the map.
+"""Train a full model on a GPU, then explore the embedding space: pick a song, see who its neighbours are, their piano rolls, and where they lie on the map.
 
 Docs: https://midi-embeddings.github.io/midi-embeddings/explore.html.md"""
 
