@@ -74,7 +74,8 @@ def use_bf16(precision:str, # 'auto', 'bf16' or 'fp32'
     return device.type == 'cpu' and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 # %% ../nbs/03_train.ipynb #4e617af2
-def set_seed(seed:int):
+def set_seed(seed:int # one seed for Python's, numpy's and torch's generators
+            ):
     "Seed Python, numpy and torch (CPU and CUDA); call it before building the model for reproducible weights."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
@@ -316,9 +317,19 @@ class StopRequests:
 # %% ../nbs/03_train.ipynb #7b750693
 class Learner:
     "Train `model` on `train_dl`, validate on `valid_dl` every epoch; the objective and all extras are callbacks."
-    def __init__(self, model, train_dl, valid_dl, opt, sched=None, cbs=(), device='cpu', grad_clip:float=1.0,
-                 raw_model=None, rank:int=0, world_size:int=1, bf16:bool=False,
-                 seed:int|None=None):  # seed torch's generator before each training batch from (seed, rank, epoch, batch); None: leave it alone
+    def __init__(self, model,             # the model to train (DDP-wrapped under torchrun): `model(batch) -> preds` via the callbacks
+                 train_dl,                # training batches (a DataLoader of `make_loader`)
+                 valid_dl,                # validation batches, or None
+                 opt,                     # the optimiser (`make_optimizer`)
+                 sched=None,              # a learning-rate schedule stepped after each batch (`warmup_cosine`), or None
+                 cbs=(),                  # callbacks, run in their `order`: the objective, progress, checkpoints, W&B...
+                 device='cpu',            # where batches go
+                 grad_clip:float=1.0,     # max gradient norm; 0 disables clipping
+                 raw_model=None,          # the model inside the DDP wrapper, which checkpoints save; None: `model` itself
+                 rank:int=0,              # this process's rank under torchrun
+                 world_size:int=1,        # the number of processes
+                 bf16:bool=False,         # forward and loss under bf16 autocast
+                 seed:int|None=None):     # seed torch's generator before each training batch from (seed, rank, epoch, batch); None: leave it alone
         self.model, self.train_dl, self.valid_dl, self.opt, self.sched = model, train_dl, valid_dl, opt, sched
         self.device, self.grad_clip, self.rank, self.world_size = torch.device(device), grad_clip, rank, world_size
         self.bf16, self.seed = bf16, seed
@@ -424,12 +435,18 @@ class Learner:
 class MaskedLMCallback(Callback):
     "Replace each batch's ids with BERT-masked ids and add `labels` (the masked-token objective)."
     order, all_ranks = -10, True
-    def __init__(self, mask_id:int, vocab_size:int, special_ids, mask_prob:float=0.15, seed:int=0):
+    def __init__(self, mask_id:int,           # id of the MASK token
+                 vocab_size:int,              # the ids the random replacements are drawn from, specials excluded
+                 special_ids,                 # ids never masked (padding, BOS/EOS, MASK)
+                 mask_prob:float=0.15,        # share of tokens masked
+                 seed:int=0):                 # seed of the masks, with (rank, epoch, batch) in training and the batch in validation
         self.mask = partial(mask_tokens, mask_id=mask_id, vocab_size=vocab_size, special_ids=special_ids, mask_prob=mask_prob)
         self.seed = seed
 
     @classmethod
-    def from_tokenizer(cls, tokenizer, mask_prob:float=0.15, seed:int=0):
+    def from_tokenizer(cls, tokenizer,       # a miditok tokenizer with a `MASK_None` token
+                       mask_prob:float=0.15, # share of tokens masked
+                       seed:int=0):          # seed of the masks
         "Mask and special ids from a miditok tokenizer (which needs a `MASK_None` token)."
         if 'MASK_None' not in tokenizer.vocab:
             raise ValueError("the tokenizer has no MASK_None token; build it with special_tokens including 'MASK'")
@@ -574,7 +591,7 @@ class NaNGuardCallback(Callback):
 class ShortRunCallback(Callback):
     "Cut every epoch phase after `max_batches` batches: a fast smoke run of the whole loop."
     order, all_ranks = 100, True
-    def __init__(self, max_batches:int=1): self.max_batches = max_batches
+    def __init__(self, max_batches:int=1): self.max_batches = max_batches  # batches of each phase of each epoch
     def after_batch(self, learn):
         if learn.iter + 1 >= self.max_batches: raise CancelEpochException()
 
@@ -582,7 +599,7 @@ class ShortRunCallback(Callback):
 class SnapshotCallback(Callback):
     "Call `fn(learn)` after validation every `every` epochs (and the last); a returned dict is logged (e.g. to W&B)."
     order = 30
-    def __init__(self, fn, every:int=2): self.fn, self.every = fn, every
+    def __init__(self, fn, every:int=2): self.fn, self.every = fn, every  # `fn(learn)` -> dict | None, called every `every` epochs
     def after_epoch(self, learn):
         if learn.training and learn.valid_dl is not None: return
         if (learn.epoch + 1) % self.every and learn.epoch + 1 != learn.epochs: return
@@ -628,7 +645,7 @@ def _fsync_tree(folder:Path):
         with open(path, 'rb') as f: os.fsync(f.fileno())
 
 def save_checkpoint(dest,                    # checkpoint directory to write (replaced atomically)
-                    model:MIDITransformerEncoder,
+                    model:MIDITransformerEncoder, # the model (its weights and config are saved)
                     tokenizer,               # the miditok tokenizer the model was trained with
                     train_state:dict|None=None, # optimiser/scheduler/RNG state for resuming; None for a model-only checkpoint
                     tfidf=None                  # the token TF-IDF embedded beside the encoder (`TokenTfidf`, saved as `tfidf.npz`); None: none
@@ -654,7 +671,8 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     return dest
 
 # %% ../nbs/03_train.ipynb #fd1b8d0d
-def find_checkpoint(path)->Path|None:
+def find_checkpoint(path # a checkpoint directory, or a run's model directory holding `best/`
+                   )->Path|None:
     "The complete checkpoint at `path`: itself, its `best/` (a training directory), or the `.prev` of either after a kill mid-save."
     path = Path(path).expanduser()
     for candidate in (path, path.with_name(path.name + '.prev'), path / 'best', path / 'best.prev'):
@@ -685,7 +703,8 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     return model.to(device).eval(), tokenizer
 
 # %% ../nbs/03_train.ipynb #5b21757f
-def load_train_state(path)->dict:
+def load_train_state(path # a `last` checkpoint directory
+                    )->dict:
     "The resume state of a checkpoint (tensors and plain values only; no pickle is executed)."
     path = Path(path) / 'train_state.pt'
     if not path.is_file(): raise FileNotFoundError(f'{path.parent}: missing train_state.pt; only the `last` checkpoint can resume a run')
@@ -716,7 +735,8 @@ def _set_rng_state(state:dict):
 class CheckpointCallback(Callback):
     "Save `out_dir/last` (resumable) after every epoch, every `save_every` seconds and when a stop is asked for; `out_dir/best` when the validation loss improves."
     order = 40
-    def __init__(self, out_dir, tokenizer,
+    def __init__(self, out_dir,        # the run's model directory: `best/` and `last/` go in it
+                 tokenizer,            # the miditok tokenizer, saved in every checkpoint
                  save_every:float=0,   # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and stops only
                  tfidf=None):          # a `TokenTfidf` saved in every checkpoint (`save_checkpoint`); None: none
         self.out_dir, self.tokenizer, self.best_loss, self.save_every, self.tfidf = Path(out_dir), tokenizer, math.inf, save_every, tfidf
@@ -761,7 +781,10 @@ class CheckpointCallback(Callback):
         learn.best_checkpoint = find_checkpoint(self.out_dir / 'best')
 
 # %% ../nbs/03_train.ipynb #ebd46e73
-def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)->torch.optim.AdamW:
+def make_optimizer(model:torch.nn.Module, # the model whose parameters it updates
+                   lr:float=3e-4,         # learning rate (the schedule multiplies it)
+                   weight_decay:float=0.1 # decay of linear weights; none on norms, biases and embeddings
+                  )->torch.optim.AdamW:
     "AdamW with weight decay on linear weights only."
     decay = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
     decay -= {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
@@ -772,14 +795,18 @@ def make_optimizer(model:torch.nn.Module, lr:float=3e-4, weight_decay:float=0.1)
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=fused)
 
 # %% ../nbs/03_train.ipynb #44edc157
-def warmup_cosine(step:int, total_steps:int, warmup_steps:int)->float:
+def warmup_cosine(step:int,        # optimiser steps taken
+                  total_steps:int, # steps of the whole run
+                  warmup_steps:int # steps of the linear warm-up
+                 )->float:
     "Learning-rate multiplier: linear warm-up to 1, then cosine to 0 at `total_steps`."
     if step < warmup_steps: return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 # %% ../nbs/03_train.ipynb #c9564b2b
-def distributed_setup(device:torch.device)->tuple:
+def distributed_setup(device:torch.device # the device `resolve_device` chose; under torchrun with CUDA, this rank's GPU instead
+                     )->tuple:
     "(rank, world_size, device): joins the torchrun process group when there is one, else (0, 1, device)."
     world_size = int(os.environ.get('WORLD_SIZE', 1))
     if world_size == 1: return 0, 1, device
@@ -825,9 +852,9 @@ OBJECTIVES = ('mlm', 'contrastive', 'mlm+contrastive')
 
 def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
                         tokenizer,        # the miditok tokenizer (needs MASK_None for mlm)
-                        mask_prob:float=0.15,
-                        temperature:float=0.1,
-                        seed:int=0
+                        mask_prob:float=0.15, # share of tokens the masked-token objective hides
+                        temperature:float=0.1,# NT-Xent temperature of the contrastive objective
+                        seed:int=0            # seed of the masks
                        )->list:
     "The callbacks that make the loss of `objective`."
     if objective not in OBJECTIVES: raise ValueError(f"objective={objective!r}: use {' | '.join(OBJECTIVES)}")
@@ -842,15 +869,15 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         valid_ds,                      # validation windows, or None
         tokenizer,                     # the miditok tokenizer (needs MASK_None); saved in every checkpoint
         out_dir,                       # checkpoints go to out_dir/best and out_dir/last
-        epochs:int=10,
+        epochs:int=10,                 # passes over the training windows
         batch_size:int=8,              # windows per step (per process under DDP)
         lr:float=3e-4,                 # peak learning rate
-        weight_decay:float=0.1,
+        weight_decay:float=0.1,        # AdamW's decay of the matrices (not of norms, biases or embeddings)
         warmup_pct:float=0.1,          # share of steps spent warming up
         grad_clip:float=1.0,           # max gradient norm; 0 disables clipping
-        mask_prob:float=0.15,
+        mask_prob:float=0.15,          # share of tokens the masked-token objective hides (BERT's 80/10/10)
         device='cuda',                 # falls back to the CPU with a warning
-        seed:int=42,
+        seed:int=42,                   # seeds the loader's order, the masks, dropout and augmentations: the same seed, the same run
         resume:bool=False,             # continue from out_dir/last if it exists
         wandb_cfg:dict|None=None,      # WandbCallback arguments (project, mode, config, dir); None = off
         callbacks=(),                  # extra callbacks (run on rank 0 unless `all_ranks`)
