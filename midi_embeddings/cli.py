@@ -263,7 +263,8 @@ def _drop_unused_run_dir(run_dir:Path):
         if not folder.is_relative_to(Path.cwd()) or folder == Path.cwd() or any(folder.iterdir()): break
         folder.rmdir()
 
-def run_training(cfg):
+def run_training(cfg # the configuration Hydra composed
+                ):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
     try:
         with sigterm_as_interrupt(), plain_warnings(): train(validate_config(cfg), run_dir=HydraConfig.get().runtime.output_dir)

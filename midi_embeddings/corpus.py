@@ -548,7 +548,8 @@ def write_manifest(songs:list[Song],        # songs to list
     write_atomically(Path(path), rows.getvalue().encode())
 
 # %% ../nbs/01a_corpus.ipynb #298eb6fe
-def read_manifest(path:Path)->list[Song]:
+def read_manifest(path:Path # a CSV written by `write_manifest`, e.g. a run's `songs.csv`
+                 )->list[Song]:
     "The songs listed in a manifest written by `write_manifest`."
     with open(path, newline='') as file: rows = list(csv.DictReader(file))
     return [Song(Path(path).parent / row['path'], row['label'] or None, row['label_set'] or None, row['source'],

@@ -100,7 +100,12 @@ def knn_hits(embeddings,       # [n, D] dense or sparse, one row per song
     classifier = KNeighborsClassifier(n_neighbors=min(k, smallest), metric='cosine', algorithm='brute')
     return _cross_validated_hits(classifier, embeddings, labels, cv)
 
-def knn_accuracy(embeddings, labels, k:int=5, folds:int=5, seed:int=42)->float:
+def knn_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
+                 labels,       # one label per song
+                 k:int=5,      # neighbours that vote
+                 folds:int=5,  # cross-validation folds
+                 seed:int=42   # seed of the folds
+                )->float:
     "Cross-validated accuracy of a `k`-nearest-neighbour vote by cosine similarity (arguments of `knn_hits`)."
     return float(knn_hits(embeddings, labels, k, folds, seed).mean())
 
@@ -116,7 +121,12 @@ def logreg_hits(embeddings,       # [n, D] dense or sparse, one row per song
     classifier = make_pipeline(scaler, LogisticRegression(C=C, max_iter=2000))
     return _cross_validated_hits(classifier, embeddings, labels, stratified_folds(labels, folds, seed))
 
-def logreg_accuracy(embeddings, labels, folds:int=5, seed:int=42, C:float=1.0)->float:
+def logreg_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
+                    labels,       # one label per song
+                    folds:int=5,  # cross-validation folds
+                    seed:int=42,  # seed of the folds
+                    C:float=1.0   # inverse regularisation strength
+                   )->float:
     "Cross-validated accuracy of a logistic regression on standardised embeddings (arguments of `logreg_hits`)."
     return float(logreg_hits(embeddings, labels, folds, seed, C).mean())
 
@@ -141,7 +151,11 @@ def retrieval_ranks(query_embeddings, # [n, D] dense or sparse: query i is a vie
         ranks.append(1 + closer + tied / 2)
     return np.concatenate(ranks)
 
-def retrieval_scores(query_embeddings, key_embeddings, block_size:int=1024, tie_tolerance:float=1e-6)->dict:
+def retrieval_scores(query_embeddings,         # [n, D] dense or sparse: query i is a view of song i
+                     key_embeddings,           # [n, D]: key i is the other view of song i
+                     block_size:int=1024,      # queries scored at a time
+                     tie_tolerance:float=1e-6  # similarities closer than this count as ties (each tie counts half)
+                    )->dict:
     "Top-1 accuracy and mean reciprocal rank of finding key `i` for query `i` (arguments of `retrieval_ranks`)."
     ranks = retrieval_ranks(query_embeddings, key_embeddings, block_size, tie_tolerance)
     return dict(top1=float((ranks == 1).mean()), mrr=float((1 / ranks).mean()))

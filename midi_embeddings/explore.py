@@ -110,7 +110,8 @@ class EmbeddingExplorer:
         controls = widgets.HBox([self.search, self.song, self.k])
         return widgets.VBox([controls, widgets.HBox([self.map, self.table]), self.rolls])
 
-    def save_html(self, path:Path)->Path:
+    def save_html(self, path:Path # the .html page to write
+                 )->Path:
         "A static page of what the explorer shows now (map, neighbour table, piano rolls), to share or screenshot."
         figures = [go.Figure(self.map).update_layout(width=850), *self.rolls.children]
         parts = [go.Figure(fig).to_html(full_html=False, include_plotlyjs=i == 0) for i, fig in enumerate(figures)]

@@ -80,7 +80,8 @@ def make_tokenizer(kind:str='REMI',  # miditok family, one of `TOKENIZER_KINDS`
     return getattr(miditok, kind)(miditok.TokenizerConfig(**settings))
 
 # %% ../nbs/00_tokenize.ipynb #7d01a028
-def id_dtype(tokenizer:miditok.MusicTokenizer)->np.dtype:
+def id_dtype(tokenizer:miditok.MusicTokenizer # a tokenizer (its vocabulary size)
+            )->np.dtype:
     "The smallest integer type holding every id of `tokenizer`: uint16 below 65,536 tokens, else int32."
     return np.dtype(np.uint16) if len(tokenizer) <= 2**16 else np.dtype(np.int32)
 
@@ -131,7 +132,8 @@ def load_tokenizer(path:Path # a tokenizer JSON file written by `save_tokenizer`
     return getattr(miditok, kind)(params=path)
 
 # %% ../nbs/00_tokenize.ipynb #991bb0cc
-def tokenizer_identity(tokenizer:miditok.MusicTokenizer)->str:
+def tokenizer_identity(tokenizer:miditok.MusicTokenizer # a tokenizer, trained or not
+                      )->str:
     "A short hash of the tokenizer's family, settings and vocabulary: equal identities give equal ids."
     description = json.dumps(tokenizer.to_dict(), sort_keys=True, default=str)
     return hashlib.sha256(description.encode()).hexdigest()[:16]

@@ -48,7 +48,8 @@ def device_error(name:str # a device as the config or `--device` gives it
     if n_gpus and (device.index or 0) >= n_gpus:
         return f"device={name!r}: this machine has {n_gpus} GPU{'s' * (n_gpus > 1)}, cuda:0{f' to cuda:{n_gpus - 1}' * (n_gpus > 1)}"
 
-def resolve_device(name:str='cuda')->torch.device:
+def resolve_device(name:str='cuda' # 'cpu', 'cuda', 'cuda:N' or 'mps'
+                  )->torch.device:
     "`torch.device(name)`, or the CPU with one warning when `name` asks for an accelerator this machine lacks; a ValueError (`device_error`) for a name that is no device."
     if error := device_error(name): raise ValueError(error)
     device = torch.device(name)
@@ -119,7 +120,7 @@ def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i an
 # %% ../nbs/03_train.ipynb #a453536d
 class TwoViews(Dataset):
     "Item i is two independent reads of `dataset[i]` (two augmented random crops of song i with `MIDIDatasetDynamic`), split at one random share of the window: the first view before it, the second after it."
-    def __init__(self, dataset,
+    def __init__(self, dataset,                   # windows, each read anew (augmented) at every access
                  split_share:tuple|None=None): # split each pair at a random share in [low, high]; None = whole views
         self.dataset, self.split_share = dataset, split_share
     def __len__(self): return len(self.dataset)
@@ -133,7 +134,7 @@ class TwoViews(Dataset):
 # %% ../nbs/03_train.ipynb #19c96517
 class Halves(Dataset):
     "Item i is the first and the second half of window i: fixed views, for validation."
-    def __init__(self, dataset): self.dataset = dataset
+    def __init__(self, dataset): self.dataset = dataset  # windows: items {'input_ids', 'song_idx'}
     def __len__(self): return len(self.dataset)
     def __getitem__(self, index:int)->tuple:
         item = self.dataset[index]
@@ -178,7 +179,8 @@ class LengthBucketSampler:
                  song_idx=None,                    # song of each window; needed for `windows_per_song`
                  windows_per_song:int|None=None,   # use at most this many windows of a song per epoch (drawn anew each epoch)
                  chunk_batches:int=64,             # batches sorted together: larger = less padding, less randomness
-                 rank:int=0, world_size:int=1,     # this process's share under DDP
+                 rank:int=0,                       # this process's rank under DDP: it takes every `world_size`-th batch from this one
+                 world_size:int=1,                 # the number of processes
                  item_seeds:bool=False             # batches of (index, seed) pairs for `SeededItems`, the seed a function of (seed, epoch, batch, position)
                 ):
         self.lengths, self.batch_size, self.shuffle, self.seed = np.asarray(lengths), batch_size, shuffle, seed
@@ -234,7 +236,7 @@ def leave_stops_to_trainer(worker_id:int):
 
 class SeededItems(Dataset):
     "Fetch `dataset[index]` for the key `(index, seed)` with torch's generator seeded by `seed`: the item is a function of its key, in any process."
-    def __init__(self, dataset): self.dataset = dataset
+    def __init__(self, dataset): self.dataset = dataset  # items that draw from torch's generator (random crops, augmentations)
     def __len__(self): return len(self.dataset)
     def __getitem__(self, key:tuple):
         index, seed = key
@@ -491,7 +493,8 @@ def gathered_views(projections:torch.Tensor # [2B, P] this rank's views: rows i 
 class ContrastiveCallback(Callback):
     "Add NT-Xent on the batch's projected vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
     order, all_ranks = -5, True
-    def __init__(self, temperature:float=0.1): self.temperature = temperature
+    def __init__(self, temperature:float=0.1 # NT-Xent temperature: lower sharpens the softmax over the batch
+                ): self.temperature = temperature
     def after_pred(self, learn):
         projections = learn.preds['projections']
         if learn.training and learn.world_size > 1: projections = gathered_views(projections)  # negatives from every rank's batch
@@ -501,7 +504,8 @@ class ContrastiveCallback(Callback):
 class MetricsCallback(Callback):
     "Per epoch: train/valid loss (and each term), valid perplexity, learning rate, training tokens/s, seconds; in `learn.history`."
     order, all_ranks = 10, True
-    def __init__(self, print_rows:bool=True): self.print_rows = print_rows
+    def __init__(self, print_rows:bool=True # print one line per epoch (losses, perplexity, learning rate, tokens/s)
+                ): self.print_rows = print_rows
 
     def before_epoch(self, learn):
         self.sums, self.tokens, self.start = {}, 0, time.perf_counter()
@@ -599,7 +603,9 @@ class ShortRunCallback(Callback):
 class SnapshotCallback(Callback):
     "Call `fn(learn)` after validation every `every` epochs (and the last); a returned dict is logged (e.g. to W&B)."
     order = 30
-    def __init__(self, fn, every:int=2): self.fn, self.every = fn, every  # `fn(learn)` -> dict | None, called every `every` epochs
+    def __init__(self, fn,        # `fn(learn)` -> a dict to log, or None
+                 every:int=2     # epochs between calls (the last epoch always calls)
+                ): self.fn, self.every = fn, every
     def after_epoch(self, learn):
         if learn.training and learn.valid_dl is not None: return
         if (learn.epoch + 1) % self.every and learn.epoch + 1 != learn.epochs: return
@@ -613,7 +619,11 @@ class WandbStartError(RuntimeError):
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
-    def __init__(self, project:str='midi-embeddings', mode:str='disabled', config:dict|None=None, dir=None, name=None):
+    def __init__(self, project:str='midi-embeddings', # the W&B project
+                 mode:str='disabled',                 # disabled | offline (files only, no network) | online
+                 config:dict|None=None,               # the run's configuration, logged with it
+                 dir=None,                            # where W&B writes its files (offline runs stay there); None: W&B's default
+                 name=None):                          # the W&B run's name; None: W&B's
         if mode not in ('disabled', 'offline', 'online'):
             raise ValueError(f"wandb.mode={mode!r}: use 'disabled', 'offline' or 'online'")
         self.project, self.mode, self.config, self.dir, self.name = project, mode, config, dir, name
@@ -837,7 +847,8 @@ def make_loader(ds,                          # windows: items {'input_ids', 'son
                 batch_size:int=8,            # windows (songs, with views) per batch
                 seed:int=0,                  # base of the batches' order and of the items' seeds
                 pad_id:int=0,                # id filling the positions after a window's end
-                rank:int=0, world_size:int=1 # this process's share under DDP
+                rank:int=0,                  # this process's rank under DDP
+                world_size:int=1             # the number of processes: each takes its share of the batches
                )->DataLoader:
     "The data loader `fit` trains and validates with: length-bucketed batches, each item fetched with its own seed."
     lengths, songs = window_index(ds)

@@ -87,7 +87,8 @@ def song_traces(layout:np.ndarray,              # map positions [n, 2]
 
 # %% ../nbs/05_visualize.ipynb #b47a7a0f
 def map_layout(title:str,                   # page title
-               x_range=None, y_range=None   # fixed axis ranges, for animations
+               x_range=None,                # fixed x-axis range, for animations; None: plotly's
+               y_range=None                 # fixed y-axis range, for animations; None: plotly's
               )->dict:
     "Plotly layout of a song map: no ticks, equal axis scales, legend titled 'label'."
     axis = dict(showticklabels=False, showgrid=False, zeroline=False, title=None)

@@ -136,7 +136,8 @@ def _check_labels_file(d):
     except ValueError as error: raise ConfigError(f'dataset.labels_file: {error}') from None
 
 # %% ../nbs/05a_workflow.ipynb #0193bb13
-def validate_config(cfg)->DictConfig:
+def validate_config(cfg # a configuration: from `load_config`, Hydra, or a dict of the keys of `configs/config.yaml`
+                   )->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
     except OmegaConfBaseException as e:
@@ -226,12 +227,14 @@ def run_name()->str:
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
 
-def announce(step:str):
+def announce(step:str # one of `STEPS`
+            ):
     "Print the step's number and name."
     print(f'\n== [{STEPS.index(step) + 1}/{len(STEPS)}] {step}', flush=True)
 
 # %% ../nbs/05a_workflow.ipynb #0673a85e
-def load_songs(cfg:DictConfig)->list[Song]:
+def load_songs(cfg:DictConfig # the run's configuration: `dataset.*` and `seed`
+              )->list[Song]:
     "The songs of `cfg.dataset.source`, at most `cfg.dataset.limit` of them, balanced over labels."
     d = cfg.dataset
     cache_dir = Path(d.cache_dir).expanduser().resolve() if d.cache_dir else None
@@ -249,7 +252,10 @@ def _presaved(songs:list, tokenizer, cfg:DictConfig)->MIDIDatasetPresaved:
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
     return MIDIDatasetPresaved(songs, tokenizer, cfg.train.max_seq_len, cache_dir, timeout=cfg.dataset.timeout)
 
-def make_datasets(splits:dict, tokenizer, cfg:DictConfig)->dict:
+def make_datasets(splits:dict,   # `Song` lists under the keys of `split_songs`
+                  tokenizer,      # the run's tokenizer
+                  cfg:DictConfig  # `dataset.kind`, `dataset.cache_dir`, `dataset.timeout`, `train.max_seq_len`, `train.objective`
+                 )->dict:
     "Token datasets of the splits: the training split dynamic (augmented) or presaved, the others presaved."
     presaved = lambda songs: _presaved(songs, tokenizer, cfg)
     augmented = cfg.dataset.kind == 'dynamic' or cfg.train.objective != 'mlm'  # contrastive views need augmentation
@@ -289,7 +295,9 @@ def loader_workers(cfg:DictConfig, # the run's configuration
     return max(1, min(8, _usable_cpus() // int(os.environ.get('LOCAL_WORLD_SIZE', 1))))
 
 # %% ../nbs/05a_workflow.ipynb #4bc058e3
-def make_model(cfg:DictConfig, tokenizer)->MIDITransformerEncoder:
+def make_model(cfg:DictConfig, # `train.*` gives the shape, `seed` the weights
+               tokenizer       # its vocabulary size and padding id
+              )->MIDITransformerEncoder:
     "A fresh encoder shaped by `cfg.train`, seeded; with a projection head when the objective is contrastive."
     set_seed(cfg.seed)
     t = cfg.train
@@ -350,7 +358,9 @@ def check_resume(model:MIDITransformerEncoder, # the encoder the config builds
         raise ConfigError(f'train.resume: {last} was trained with another tokenizer; use dataset.tokenizer_path={last / "tokenizer.json"}')
 
 # %% ../nbs/05a_workflow.ipynb #b85be32e
-def check_splits(splits:dict, cfg:DictConfig):
+def check_splits(splits:dict,  # `Song` lists under the keys of `split_songs`
+                 cfg:DictConfig # the run's configuration, named in the message
+                ):
     "Raise `ConfigError` if the corpus left a split empty."
     n_songs, n_labels = sum(len(splits[name]) for name in ('train', 'validation', 'test')), len({s.label for s in splits['train']})
     if n_songs == 0: raise ConfigError(f'dataset.source={cfg.dataset.source!r}: none of its files could be read (the reasons are above)')
@@ -388,7 +398,8 @@ def twins_warning(twins:list # `held_out_twins`
 
 
 # %% ../nbs/05a_workflow.ipynb #76429bb1
-def corpus_splits(cfg:DictConfig)->dict:
+def corpus_splits(cfg:DictConfig # the run's configuration: `dataset.*` and `seed`
+                 )->dict:
     "`cfg`'s corpus split by `split_songs`, the copies of each piece (`piece_copies`) kept in one split; `check_splits` passed."
     songs, share = load_songs(cfg), cfg.dataset.near_copies
     paths = [song.path for song in songs]
@@ -410,7 +421,12 @@ def song_rows(model:MIDITransformerEncoder, # the encoder
     if tfidf is None: return rows
     return tfidf.beside(rows, _song_ids(dataset))
 
-def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on:bool, tfidf:TokenTfidf|None=None):
+def embedding_snapshots(viz_ds,                   # the visualization split's dataset
+                        history:EmbeddingHistory, # the run's `embedding_history.npz`, one frame per snapshot
+                        run_dir:Path,             # where the pages go
+                        wandb_on:bool,            # also return the pages, for W&B
+                        tfidf:TokenTfidf|None=None # the run's TF-IDF, beside the encoder's rows as `MIDIEmbedder` puts it
+                       ):
     "A `SnapshotCallback` function: embed the visualization set (`song_rows`), keep the frame, and return pages to log."
     def snapshot(learn):
         embeddings = song_rows(learn.raw_model, viz_ds, tfidf, learn.device)
@@ -421,7 +437,12 @@ def embedding_snapshots(viz_ds, history:EmbeddingHistory, run_dir:Path, wandb_on
     return snapshot
 
 # %% ../nbs/05a_workflow.ipynb #36f10095
-def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
+def test_loss(model,          # the best checkpoint's model
+              test_ds,        # the test split's dataset
+              tokenizer,      # the run's tokenizer (its MASK id)
+              cfg:DictConfig, # `train.batch_size`, `train.mask_prob`, `seed`
+              device          # where to run
+             )->dict:
     "Masked-token loss and perplexity on the test split, with seeded masks."
     mask = lambda ids, attention: mask_tokens(ids, attention, tokenizer['MASK_None'], len(tokenizer),
                                               tokenizer.special_tokens_ids, cfg.train.mask_prob)
@@ -429,7 +450,11 @@ def test_loss(model, test_ds, tokenizer, cfg:DictConfig, device)->dict:
                          cfg.train.batch_size, str(device), cfg.seed)
 
 # %% ../nbs/05a_workflow.ipynb #a6815d1d
-def quality_report(model, tokenizer, splits:dict, cfg:DictConfig, device,
+def quality_report(model,          # the best checkpoint's model
+                   tokenizer,      # the run's tokenizer
+                   splits:dict,    # `Song` lists under the keys of `split_songs`: validation and test are measured
+                   cfg:DictConfig, # `seed`: the folds and the views
+                   device,         # where to embed
                    tfidf:TokenTfidf|None=None # the run's `training_tfidf`: 'ours' is the encoder beside it, 'encoder' the encoder alone
                   )->list[dict]:
     "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
