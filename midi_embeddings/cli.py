@@ -39,6 +39,7 @@ class Terminated(KeyboardInterrupt):
     "SIGTERM turned into an interrupt, handled as Ctrl-C is."
     exit_code = 128 + signal.SIGTERM
 
+# %% ../nbs/07a_cli.ipynb #79d38b56
 def _exit_code(interrupt:KeyboardInterrupt)->int:
     "The shell's code for a command stopped by `interrupt`: 130 for Ctrl-C (SIGINT), 143 for SIGTERM."
     return getattr(interrupt, 'exit_code', 128 + signal.SIGINT)
@@ -89,6 +90,7 @@ def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
     return (f"interrupted: {len(saved['paths']) + len(saved['skipped'])} of {n_files} files done and saved in {out}; "
             'the same command with --resume embeds the rest')
 
+# %% ../nbs/07a_cli.ipynb #c5dc9257
 def _peek(collection_path:Path, # a collection file, or what should be one
           key:str                # one of its arrays, e.g. 'paths'
          ):
@@ -97,6 +99,7 @@ def _peek(collection_path:Path, # a collection file, or what should be one
         with np.load(collection_path, allow_pickle=False) as data: return data[key] if key in data.files else None
     except Exception: return None  # not a collection file, or a broken one
 
+# %% ../nbs/07a_cli.ipynb #01c2c206
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
@@ -240,6 +243,7 @@ def _program()->list[str]:
     nodes = ['--standalone'] if world == local else [f'--nnodes={world // local}']  # several nodes: add your rendezvous options
     return ['torchrun', *nodes, f'--nproc_per_node={local}', *(program[1:] if program[0] == 'python' else ['--no-python', *program])]
 
+# %% ../nbs/07a_cli.ipynb #3468f8d8
 def resume_command(hydra_cfg # `HydraConfig.get()` of the run
                   )->str:
     "The shell command that continues this run from its last checkpoint: its program, config and overrides, resumed."
@@ -247,6 +251,7 @@ def resume_command(hydra_cfg # `HydraConfig.get()` of the run
     kept = [o for o in hydra_cfg.overrides.task if not o.lstrip('+~').startswith(('train.resume=', 'hydra.run.dir='))]
     return shlex.join([*_program(), *config, *kept, 'train.resume=true', f'hydra.run.dir={hydra_cfg.runtime.output_dir}'])
 
+# %% ../nbs/07a_cli.ipynb #0012fd08
 def _interrupted(cfg, hydra_cfg)->str:
     "What a run stopped by Ctrl-C or SIGTERM says: where its last checkpoint is and how to continue, or that it has none yet."
     last = find_checkpoint(Path(hydra_cfg.runtime.output_dir) / cfg.train.model_name / 'last')
@@ -255,6 +260,7 @@ def _interrupted(cfg, hydra_cfg)->str:
     where = f"in epoch {state['epoch'] + 1}, after batch {state['iter']}" if state.get('iter') else f"after epoch {state['epoch']}"
     return f'interrupted; the run is saved in {last} ({where}); continue with:\n  {resume_command(hydra_cfg)}'
 
+# %% ../nbs/07a_cli.ipynb #7d22d80e
 def _drop_unused_run_dir(run_dir:Path):
     "Delete Hydra's run directory of a run stopped by its configuration before any work (only `.hydra/` and logs in it), and the folders above it in the working directory that this leaves empty."
     if not all(path.name == '.hydra' or path.suffix == '.log' for path in run_dir.iterdir()): return
@@ -263,6 +269,7 @@ def _drop_unused_run_dir(run_dir:Path):
         if not folder.is_relative_to(Path.cwd()) or folder == Path.cwd() or any(folder.iterdir()): break
         folder.rmdir()
 
+# %% ../nbs/07a_cli.ipynb #d0970ad7
 def run_training(cfg # the configuration Hydra composed
                 ):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
@@ -292,6 +299,7 @@ def _at_least(minimum:int, kind=int):
         return value
     return number
 
+# %% ../nbs/07a_cli.ipynb #74568f10
 def _share(interval:str, # '(0, 1]' or '[0, 1)'
            what:str=''     # what it is a share of, for the message: 'of notes '
           ):
@@ -302,6 +310,7 @@ def _share(interval:str, # '(0, 1]' or '[0, 1)'
         return value
     return share
 
+# %% ../nbs/07a_cli.ipynb #7913eb77
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')

@@ -84,6 +84,7 @@ def _worker_context(fn)->multiprocessing.context.BaseContext:
     _start_server_deaf_to_ctrl_c()
     return context
 
+# %% ../nbs/01a_corpus.ipynb #fdf0b893
 def _start_server_deaf_to_ctrl_c():
     "Start the forkserver, if it is not running, with SIGINT ignored: a Ctrl-C while it imports its preloads then prints no traceback of its own (its workers ignore SIGINT anyway)."
     if threading.current_thread() is not threading.main_thread(): return  # only the main thread may set handlers; the server then starts as before
@@ -493,13 +494,13 @@ def _finite(value):
     if isinstance(value, (list, tuple)): return [_finite(item) for item in value]
     return value
 
+# %% ../nbs/01a_corpus.ipynb #48cde927
 def write_json(path:Path, # the file to write, atomically
                data       # dicts, lists, numbers, strings; anything else is written as its str
               )->Path:
     "Write `data` as indented JSON through `write_atomically`, NaN and infinities as null; return `path`."
     write_atomically(Path(path), json.dumps(_finite(data), indent=2, default=str, allow_nan=False).encode())
     return Path(path)
-
 
 # %% ../nbs/01a_corpus.ipynb #aa1dd1d3
 def _parse_work(root:Path, work:str)->music21.stream.Score:
@@ -630,6 +631,7 @@ def _group_leaders(together:list, unique:dict)->dict[str, str]:
         leaders.update({path: members[0] for path in members[1:]})
     return leaders
 
+# %% ../nbs/01a_corpus.ipynb #d120504c
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     "How many of a label's `n` songs go to validation and to test: at least one each from three songs on, one left to train."
     n_valid = max(round(n * valid_pct), 1 if valid_pct > 0 and n >= 2 else 0)

@@ -97,6 +97,7 @@ def _timed_out_sooner(folder:Path, timeout:float)->bool:
     skipped = json.loads((folder / 'meta.json').read_text())['skipped'].values()
     return any(worth_retrying(reason, timeout) for reason in skipped)
 
+# %% ../nbs/01_dataset.ipynb #3ad6616d
 def _move_aside(folder:Path):
     "Remove the published cache `folder`: renamed away first, so that no reader finds half of it."
     aside = folder.with_name(f'.{folder.name}.{uuid.uuid4().hex[:8]}.old')

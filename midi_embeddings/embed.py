@@ -432,6 +432,7 @@ def _mix(x:np.ndarray # uint64 values
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
 
+# %% ../nbs/07_embed.ipynb #c3b68571
 def note_sketch(codes:np.ndarray,  # `note_codes` of a song
                 chunk:int=4096     # shingles hashed at once: memory holds 128 x chunk values
                )->np.ndarray|None:

@@ -74,6 +74,8 @@ def stratified_folds(labels,      # one label per song
                      seed:int=42  # shuffle seed
                     )->StratifiedKFold:
     "Seeded stratified folds, no more than the smallest label has songs."
+    if len({isinstance(label, str) for label in labels}) > 1:  # numpy would make 1 and '1' one label
+        raise TypeError("labels mix strings and numbers, and numpy would count 1 and '1' as one label: give labels of one type")
     names, counts = np.unique(np.asarray(labels), return_counts=True)
     n_splits = min(folds, int(counts.min()))
     if len(names) < 2 or n_splits < 2:
@@ -87,6 +89,7 @@ def _cross_validated_hits(classifier, embeddings, labels, folds:StratifiedKFold)
     labels = np.asarray(labels)
     return cross_val_predict(classifier, embeddings, labels, cv=folds) == labels
 
+# %% ../nbs/04_evaluate.ipynb #f408dc62
 def knn_hits(embeddings,       # [n, D] dense or sparse, one row per song
              labels,           # one label per song
              k:int=5,          # neighbours that vote (fewer, with a warning, if a training fold has fewer songs)
@@ -100,6 +103,7 @@ def knn_hits(embeddings,       # [n, D] dense or sparse, one row per song
     classifier = KNeighborsClassifier(n_neighbors=min(k, smallest), metric='cosine', algorithm='brute')
     return _cross_validated_hits(classifier, embeddings, labels, cv)
 
+# %% ../nbs/04_evaluate.ipynb #e1f8851e
 def knn_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
                  labels,       # one label per song
                  k:int=5,      # neighbours that vote
@@ -121,6 +125,7 @@ def logreg_hits(embeddings,       # [n, D] dense or sparse, one row per song
     classifier = make_pipeline(scaler, LogisticRegression(C=C, max_iter=2000))
     return _cross_validated_hits(classifier, embeddings, labels, stratified_folds(labels, folds, seed))
 
+# %% ../nbs/04_evaluate.ipynb #8caefb84
 def logreg_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
                     labels,       # one label per song
                     folds:int=5,  # cross-validation folds
@@ -151,6 +156,7 @@ def retrieval_ranks(query_embeddings, # [n, D] dense or sparse: query i is a vie
         ranks.append(1 + closer + tied / 2)
     return np.concatenate(ranks)
 
+# %% ../nbs/04_evaluate.ipynb #f8fd9db8
 def retrieval_scores(query_embeddings,         # [n, D] dense or sparse: query i is a view of song i
                      key_embeddings,           # [n, D]: key i is the other view of song i
                      block_size:int=1024,      # queries scored at a time
@@ -312,6 +318,7 @@ TFIDF_FILE = 'tfidf.npz'
 class NoTfidfError(ValueError):
     "A TF-IDF share above 0 asked of a checkpoint that has no TF-IDF."
 
+# %% ../nbs/04_evaluate.ipynb #24daedc0
 def checkpoint_tfidf(path,                  # a checkpoint directory, or a training directory holding `best/`
                      share:float|None=None  # share of a cosine it decides, in [0, 1); None: as trained; 0: none at all
                     )->TokenTfidf|None:

@@ -175,6 +175,7 @@ def learned_from(files:list # the MIDI files a tokenizer's BPE is learned from
     try: return dict(folder=os.path.commonpath([str(Path(file).resolve().parent) for file in files]), files=len(files)) if files else None
     except ValueError: return None  # files on different drives
 
+# %% ../nbs/00_tokenize.ipynb #83ea1b17
 def _warn_if_learned_elsewhere(path:Path, # a tokenizer file
                                files:list # the training files of the run that loads it
                               ):

@@ -13,7 +13,7 @@ __all__ = ['DEVICES', 'PRECISIONS', 'CHECKPOINT_FILES', 'OBJECTIVES', 'device_er
            'ProgressCallback', 'NonFiniteLossError', 'NaNGuardCallback', 'ShortRunCallback', 'SnapshotCallback',
            'WandbStartError', 'WandbCallback', 'save_checkpoint', 'find_checkpoint', 'load_checkpoint',
            'load_train_state', 'world_size_error', 'CheckpointCallback', 'make_optimizer', 'warmup_cosine',
-           'distributed_setup', 'local_leader_first', 'make_loader', 'objective_callbacks', 'fit']
+           'distributed_setup', 'local_leader_first', 'make_loader', 'objective_callbacks', 'compile_note', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
 import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
@@ -48,6 +48,7 @@ def device_error(name:str # a device as the config or `--device` gives it
     if n_gpus and (device.index or 0) >= n_gpus:
         return f"device={name!r}: this machine has {n_gpus} GPU{'s' * (n_gpus > 1)}, cuda:0{f' to cuda:{n_gpus - 1}' * (n_gpus > 1)}"
 
+# %% ../nbs/03_train.ipynb #9eb05e0e
 def resolve_device(name:str='cuda' # 'cpu', 'cuda', 'cuda:N' or 'mps'
                   )->torch.device:
     "`torch.device(name)`, or the CPU with one warning when `name` asks for an accelerator this machine lacks; a ValueError (`device_error`) for a name that is no device."
@@ -234,6 +235,7 @@ def leave_stops_to_trainer(worker_id:int):
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.default_int_handler); signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the trainer's handlers, which a fork copies
 
+# %% ../nbs/03_train.ipynb #34f759d6
 class SeededItems(Dataset):
     "Fetch `dataset[index]` for the key `(index, seed)` with torch's generator seeded by `seed`: the item is a function of its key, in any process."
     def __init__(self, dataset): self.dataset = dataset  # items that draw from torch's generator (random crops, augmentations)
@@ -246,7 +248,11 @@ class SeededItems(Dataset):
 
 # %% ../nbs/03_train.ipynb #42d8ede2
 class CancelFitException(Exception): "Stop training after the current stage."
+
+# %% ../nbs/03_train.ipynb #ebc02861
 class CancelEpochException(Exception): "Skip the rest of the current epoch's batches."
+
+# %% ../nbs/03_train.ipynb #3ec199d4
 class CancelBatchException(Exception): "Skip the rest of the current batch (e.g. its optimiser step)."
 _CANCEL = dict(fit=CancelFitException, epoch=CancelEpochException, batch=CancelBatchException)
 
@@ -478,6 +484,7 @@ class _GatherRows(torch.autograd.Function):
         dist.all_reduce(grad)
         return grad[dist.get_rank()]
 
+# %% ../nbs/03_train.ipynb #bb8151aa
 def gathered_views(projections:torch.Tensor # [2B, P] this rank's views: rows i and i + B are two views of one song
                   )->torch.Tensor:
     "The views of every DDP rank's batch in `nt_xent`'s layout ([2N, P]: all first views, then all second views), gradients flowing back to each rank's own."
@@ -616,6 +623,7 @@ class SnapshotCallback(Callback):
 class WandbStartError(RuntimeError):
     "Weights & Biases could not start its run: not logged in, not reachable, or broken."
 
+# %% ../nbs/03_train.ipynb #3c85fd5b
 class WandbCallback(Callback):
     "Log losses, learning rate, perplexity and snapshots to Weights & Biases (mode: disabled | offline | online)."
     order = 50
@@ -654,6 +662,7 @@ def _fsync_tree(folder:Path):
     for path in folder.iterdir():
         with open(path, 'rb') as f: os.fsync(f.fileno())
 
+# %% ../nbs/03_train.ipynb #96d5defe
 def save_checkpoint(dest,                    # checkpoint directory to write (replaced atomically)
                     model:MIDITransformerEncoder, # the model (its weights and config are saved)
                     tokenizer,               # the miditok tokenizer the model was trained with
@@ -737,6 +746,7 @@ def _rng_state()->dict:
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
+# %% ../nbs/03_train.ipynb #fb800964
 def _set_rng_state(state:dict):
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'][:torch.cuda.device_count()])
@@ -874,6 +884,14 @@ def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
     return ([MaskedLMCallback.from_tokenizer(tokenizer, mask_prob, seed)] if 'mlm' in terms else []) + \
            ([ContrastiveCallback(temperature)] if 'contrastive' in terms else [])
 
+# %% ../nbs/03_train.ipynb #8bff9108
+def compile_note(device:torch.device # where the model trains
+                )->str|None:
+    "What `torch.compile` costs where it is unlikely to pay (the CPU), or None."
+    if device.type != 'cpu': return None
+    return ('compile=True on the CPU: compiling takes minutes, again for each new batch shape, and on the CPUs measured '
+            'for this project the compiled model trained no faster; compile=False (train.compile=false) skips it')
+
 # %% ../nbs/03_train.ipynb #d50f602f
 def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `set_seed` for reproducible weights)
         train_ds,                      # training windows: items {'input_ids', 'song_idx'}
@@ -931,7 +949,9 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     if wandb_cfg and wandb_cfg.get('mode', 'disabled') != 'disabled': cbs.append(WandbCallback(**wandb_cfg))
     cbs = [cb for cb in cbs if rank == 0 or cb.all_ranks]
     run_model = EncoderForTraining(raw_model, pooled=contrastive)
-    if compile: run_model = torch.compile(run_model)
+    if compile:
+        if rank == 0 and (note := compile_note(device)): warnings.warn(note)
+        run_model = torch.compile(run_model)
     if world_size > 1: run_model = DistributedDataParallel(run_model, device_ids=[device.index] if device.type == 'cuda' else None)
     learn = Learner(run_model, train_dl, valid_dl, opt, sched, cbs, device, grad_clip, raw_model, rank, world_size,
                     use_bf16(precision, device), seed)

@@ -45,6 +45,7 @@ class TrainConfig:
     warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
     init_from:Optional[str]=MISSING; precision:str=MISSING; save_every:float=MISSING; tfidf_share:float=MISSING; tfidf_dims:int=MISSING
 
+# %% ../nbs/05a_workflow.ipynb #5b0e9f5d
 @dataclass
 class DatasetConfig:
     "Corpus, tokenizer and dataset settings (`dataset.*`)."
@@ -53,11 +54,13 @@ class DatasetConfig:
     timeout:float=MISSING; loader_workers:Optional[int]=MISSING; labels_file:Optional[str]=MISSING; label_columns:List[str]=MISSING
     near_copies:Optional[float]=MISSING
 
+# %% ../nbs/05a_workflow.ipynb #9dabdf5f
 @dataclass
 class WandbConfig:
     "Weights & Biases settings (`wandb.*`)."
     project:str=MISSING; viz_interval:int=MISSING; mode:str=MISSING
 
+# %% ../nbs/05a_workflow.ipynb #061af4ac
 @dataclass
 class Config:
     "The whole configuration, as `configs/config.yaml` lays it out."
@@ -126,6 +129,7 @@ def _check_source(source):
     if not midi_files(folder):  # as the corpus reader finds them: sub-folders that are links too
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
+# %% ../nbs/05a_workflow.ipynb #721099f6
 def _check_labels_file(d):
     "A labels table goes with a folder source, and `read_labels` can read it with `dataset.label_columns`."
     if d.labels_file is None: return
@@ -161,6 +165,7 @@ def _config_keys(node:dict, prefix:str='')->list[str]:
         keys += [f'{prefix}{name}', *(_config_keys(value, f'{prefix}{name}.') if isinstance(value, dict) else [])]
     return keys
 
+# %% ../nbs/05a_workflow.ipynb #07718949
 def _command_line(argv:list[str] # the command line of `python script.py` or `midi-embeddings train`
                  )->tuple[str, list[str]]|None:
     "(configuration name, overrides) of a command line; None when it holds one of Hydra's own options (--help, -m, --cfg, ...)."
@@ -172,6 +177,7 @@ def _command_line(argv:list[str] # the command line of `python script.py` or `mi
         elif '=' in arg: overrides.append(arg)
     return name, overrides
 
+# %% ../nbs/05a_workflow.ipynb #6ad11b5f
 def _near_key(key:str, keys:list[str])->str:
     "What a user who typed the unknown `key` most likely meant, as the end of a sentence."
     section, _, name = key.rpartition('.')
@@ -185,6 +191,7 @@ def _near_key(key:str, keys:list[str])->str:
     if same_name := [k for k in keys if k.rpartition('.')[2] == name]: return f'did you mean {same_name[0]}?'
     return f'{section or "the configuration"} has: {", ".join(siblings)}'
 
+# %% ../nbs/05a_workflow.ipynb #cd315219
 def unknown_key_error(argv:list[str],           # the command line of `python script.py` or `midi-embeddings train`
                       config_dir:Path|None=None  # folder of the configuration files; None: `CONFIG_DIR`
                      )->str|None:
@@ -201,7 +208,6 @@ def unknown_key_error(argv:list[str],           # the command line of `python sc
     except (MissingConfigException, ConfigError): return None  # a missing or invalid configuration: said by Hydra or the run itself
     unknown = next((key for key in overridden if key not in keys), None)
     return None if unknown is None else f'unknown key {unknown}: {_near_key(unknown, keys)}'
-
 
 # %% ../nbs/05a_workflow.ipynb #a0bdcab9
 CONFIG_DIR = Path(__file__).resolve().parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
@@ -252,6 +258,7 @@ def _presaved(songs:list, tokenizer, cfg:DictConfig)->MIDIDatasetPresaved:
     cache_dir = Path(cfg.dataset.cache_dir).expanduser().resolve() if cfg.dataset.cache_dir else None
     return MIDIDatasetPresaved(songs, tokenizer, cfg.train.max_seq_len, cache_dir, timeout=cfg.dataset.timeout)
 
+# %% ../nbs/05a_workflow.ipynb #34b724c7
 def make_datasets(splits:dict,   # `Song` lists under the keys of `split_songs`
                   tokenizer,      # the run's tokenizer
                   cfg:DictConfig  # `dataset.kind`, `dataset.cache_dir`, `dataset.timeout`, `train.max_seq_len`, `train.objective`
@@ -271,6 +278,7 @@ def _song_ids(dataset:MIDIDatasetPresaved)->list:
     "The token ids of each song of a presaved dataset, whole."
     return [dataset.ids[start:stop] for start, stop in zip(dataset.offsets[:-1], dataset.offsets[1:])]
 
+# %% ../nbs/05a_workflow.ipynb #6b194727
 def training_tfidf(songs:list,      # the training `Song`s
                    train_ds,        # their training dataset (its token cache is reused when it is presaved)
                    tokenizer,       # the run's tokenizer
@@ -325,6 +333,7 @@ def _shape_differences(saved:EncoderConfig, built:EncoderConfig)->str:
     keys = ('vocab_size', 'max_seq_len', 'embed_dim', 'nhead', 'num_layers', 'bias')
     return ', '.join(f'{key}={getattr(saved, key)} (the config says {getattr(built, key)})' for key in keys if getattr(saved, key) != getattr(built, key))
 
+# %% ../nbs/05a_workflow.ipynb #6315c7b9
 def _copy_weights(model:MIDITransformerEncoder, source:MIDITransformerEncoder, checkpoint)->MIDITransformerEncoder:
     "`model` with `source`'s weights where the shapes agree; `ConfigError` naming `checkpoint` if the two models differ in shape."
     if differing := _shape_differences(source.cfg, model.cfg):
@@ -388,6 +397,7 @@ def held_out_twins(splits:dict,    # `Song` lists under the keys of `split_songs
     return [(songs[index], songs[group[0]]) for group in piece_copies([song.path for song in songs], cfg) if group[0] < n_train
             for index in group if index >= n_train]
 
+# %% ../nbs/05a_workflow.ipynb #c94f2205
 def twins_warning(twins:list # `held_out_twins`
                  )->str:
     "One line: how many held-out songs are copies of a training song, and the first pair."
@@ -395,7 +405,6 @@ def twins_warning(twins:list # `held_out_twins`
     return (f'{len(twins)} held-out song{"s" * many} {"are copies" if many else "is a copy"} of a training song ({twins[0][0].path} and '
             f'{twins[0][1].path}{", ..." if many else ""}): the report measures {"them" if many else "it"} on music training saw; '
             '`midi-embeddings duplicates` lists such pairs')
-
 
 # %% ../nbs/05a_workflow.ipynb #76429bb1
 def corpus_splits(cfg:DictConfig # the run's configuration: `dataset.*` and `seed`
@@ -421,6 +430,7 @@ def song_rows(model:MIDITransformerEncoder, # the encoder
     if tfidf is None: return rows
     return tfidf.beside(rows, _song_ids(dataset))
 
+# %% ../nbs/05a_workflow.ipynb #200e57f4
 def embedding_snapshots(viz_ds,                   # the visualization split's dataset
                         history:EmbeddingHistory, # the run's `embedding_history.npz`, one frame per snapshot
                         run_dir:Path,             # where the pages go
@@ -494,11 +504,11 @@ def _songs_of(paths, songs):
     by_path = {Path(s.path): s for s in songs}
     return [by_path[Path(path)] for path in paths]
 
+# %% ../nbs/05a_workflow.ipynb #8011802e
 def _songs_in(splits:dict)->list:
     "Every song of the training and held-out splits, once, by path."
     unique = {str(s.path): s for name in ('train', 'validation', 'test') for s in splits[name]}
     return [unique[path] for path in sorted(unique)]
-
 
 # %% ../nbs/05a_workflow.ipynb #cbd55548
 RESUME_MAY_CHANGE = ('train.resume', 'train.save_every', 'train.compile', 'train.precision', 'device', 'dataset.loader_workers',
@@ -511,6 +521,7 @@ def _settings(node:dict, prefix:str='')->dict:
         flat.update(_settings(value, f'{prefix}{name}.') if isinstance(value, dict) else {f'{prefix}{name}': value})
     return flat
 
+# %% ../nbs/05a_workflow.ipynb #a7a92025
 def resume_mismatch(cfg:DictConfig, # the configuration a run is resumed with
                     run_dir:Path     # the run's directory
                    )->str|None:
@@ -523,6 +534,7 @@ def resume_mismatch(cfg:DictConfig, # the configuration a run is resumed with
     said = ', '.join(f'{key}={started[key]!r} (now {now[key]!r})' for key in differing[:3]) + ', ...' * (len(differing) > 3)
     return f'train.resume: the run in {run_dir} started with {said}; resume it with the settings of {path}, or start a new run'
 
+# %% ../nbs/05a_workflow.ipynb #98a9eceb
 def save_run_config(cfg:DictConfig, # the run's configuration
                     run_dir:Path     # the run's directory
                    ):
@@ -540,6 +552,7 @@ def write_songs(splits:dict, # `Song` lists under the keys of `split_songs`
     write_manifest(songs, path, [split_of[str(song.path)] for song in songs])
     return Path(path)
 
+# %% ../nbs/05a_workflow.ipynb #85fbf83b
 def listed_splits(path:Path # a run's `songs.csv`
                  )->dict|None:
     "{absolute path: split} of a run's `songs.csv`; None if there is none, or it has no `split` column (a run of an older version)."
@@ -548,6 +561,7 @@ def listed_splits(path:Path # a run's `songs.csv`
     if rows and 'split' not in rows[0]: return None
     return {os.path.abspath(Path(path).parent / row['path']): row['split'] for row in rows}
 
+# %% ../nbs/05a_workflow.ipynb #8712e420
 def check_same_songs(splits:dict, # the splits the resumed run's data gives now
                      run_dir:Path  # the run's directory, with the `songs.csv` it started with
                     ):
@@ -585,6 +599,7 @@ def resume_error(name:str,                 # the configuration, e.g. 'config' or
     if not run_dir.is_dir(): return f'train.resume: no run folder {run_dir}'
     return resume_mismatch(cfg, run_dir) or _processes_mismatch(run_dir / cfg.train.model_name / 'last')
 
+# %% ../nbs/05a_workflow.ipynb #55cd70c1
 def _processes_mismatch(last:Path # the `last` checkpoint of the run resumed
                        )->str|None:
     "`world_size_error` of resuming `last` with this launch's number of processes (torchrun's `WORLD_SIZE`); None when it has no readable state (the run says why)."
@@ -592,6 +607,7 @@ def _processes_mismatch(last:Path # the `last` checkpoint of the run resumed
     except Exception: return None
     return world_size_error(last, saved, int(os.environ.get('WORLD_SIZE', 1)))
 
+# %% ../nbs/05a_workflow.ipynb #9abd1cfe
 def _unquoted_tilde(argv:list[str] # the command line's arguments
                    )->str|None:
     "One line for an override whose value starts with `~`, which Hydra's grammar reads only in quotes; None if none does."
@@ -601,6 +617,7 @@ def _unquoted_tilde(argv:list[str] # the command line's arguments
         if key.lstrip('+').startswith('hydra.'): return f'{arg}: Hydra neither reads nor expands ~ there: write {key}=$HOME{value[1:]}'
         return f"{arg}: Hydra reads a value starting with ~ only in quotes: write '{key}=\"{value}\"' (the whole override in single quotes), or $HOME"
 
+# %% ../nbs/05a_workflow.ipynb #646fe8e9
 def launch_error(argv:list[str],          # the command line of `python script.py` or `midi-embeddings train`
                  config_dir:Path|None=None # folder of the configuration files; None: `CONFIG_DIR`
                 )->str|None:
