@@ -6,12 +6,12 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_NAME', 'own_collection', 'Terminated', 'sigterm_as_interrupt', 'embed_command', 'similar_command',
-           'evaluate_command', 'duplicates_command', 'map_command', 'plain_warnings', 'resume_command', 'run_training',
-           'train_command', 'main']
+           'evaluate_command', 'duplicates_command', 'map_command', 'plain_warnings', 'output_copied_to',
+           'resume_command', 'run_training', 'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
 import argparse, csv, io, logging, os, shlex, shutil, signal, sys, tempfile, threading, warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
 from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -232,6 +232,29 @@ def plain_warnings():
         warnings.showwarning = show
         yield
 
+# %% ../nbs/07a_cli.ipynb #db015bd8
+class _LineCopy:
+    "A text stream that writes through to `stream` and copies each finished line to `log` as it last stood (after its last carriage return)."
+    def __init__(self, stream, log): self.stream, self.log, self.pending = stream, log, ''
+    def write(self, text:str)->int:
+        written = self.stream.write(text)
+        *lines, pending = (self.pending + text).split('\n')
+        self.pending = pending.rsplit('\r', 1)[-1]  # a progress bar's redraws: only the last one is kept
+        shown = [line.rsplit('\r', 1)[-1] for line in lines]
+        self.log.write(''.join(f'{line}\n' for line, raw in zip(shown, lines) if line.strip() or '\r' not in raw))  # not a bar's blanking
+        self.log.flush()
+        return written
+    def __getattr__(self, name): return getattr(self.stream, name)  # flush, isatty, fileno, encoding, ...
+
+# %% ../nbs/07a_cli.ipynb #9b3f7b4d
+@contextmanager
+def output_copied_to(path:Path # the log file, appended to
+                    ):
+    "Within: what is printed to stdout and stderr also goes to `path`, line by line, progress bars as they last stood."
+    with open(path, 'a', encoding='utf-8', errors='replace') as log, \
+         redirect_stdout(_LineCopy(sys.stdout, log)), redirect_stderr(_LineCopy(sys.stderr, log)):
+        yield
+
 # %% ../nbs/07a_cli.ipynb #1e7e5b39
 if not OmegaConf.has_resolver('run_name'): OmegaConf.register_new_resolver('run_name', run_name)
 
@@ -273,14 +296,19 @@ def _drop_unused_run_dir(run_dir:Path):
 def run_training(cfg # the configuration Hydra composed
                 ):
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
+    hydra_run = HydraConfig.get()
+    run_dir = Path(hydra_run.runtime.output_dir)
+    rank_zero = int(os.environ.get('RANK', 0)) == 0  # torchrun: rank 0 speaks
     try:
-        with sigterm_as_interrupt(), plain_warnings(): train(validate_config(cfg), run_dir=HydraConfig.get().runtime.output_dir)
+        with output_copied_to(run_dir / f'{hydra_run.job.name}.log') if rank_zero else nullcontext():
+            try:
+                with sigterm_as_interrupt(), plain_warnings(): train(validate_config(cfg), run_dir=run_dir)
+            except KeyboardInterrupt as interrupt:
+                if rank_zero: print(f'\n{_interrupted(cfg, hydra_run)}', file=sys.stderr)
+                sys.exit(_exit_code(interrupt))
     except (ConfigError, WandbStartError) as error:
-        _drop_unused_run_dir(Path(HydraConfig.get().runtime.output_dir))  # a typo leaves no empty outputs/DATE/TIME behind
+        _drop_unused_run_dir(run_dir)  # a typo leaves no empty outputs/DATE/TIME behind
         sys.exit(f'config error: {error}')
-    except KeyboardInterrupt as interrupt:
-        if int(os.environ.get('RANK', 0)) == 0: print(f'\n{_interrupted(cfg, HydraConfig.get())}', file=sys.stderr)  # torchrun: rank 0 speaks
-        sys.exit(_exit_code(interrupt))
 
 # %% ../nbs/07a_cli.ipynb #c8b32786
 def train_command(overrides:list[str] # Hydra's command line: overrides, --config-name, --help, -m, ...
