@@ -377,7 +377,8 @@ def song_views(scores:list,                      # the songs
               )->dict:
     "Views of each song for retrieval: two excerpts, two halves (a song with all its notes at one time: itself twice, and `no_halves`), and a transposed copy."
     no_halves = np.array([len(_note_onsets(score)) < 2 for score in scores], dtype=bool)
-    if no_halves.any(): warnings.warn(f'{int(no_halves.sum())} songs have all their notes at one time: left out of the halves measure')
+    if (alone := int(no_halves.sum())) == 1: warnings.warn('1 song has all its notes at one time: left out of the halves measure')
+    elif alone: warnings.warn(f'{alone} songs have all their notes at one time: left out of the halves measure')
     halves = [(score, score) if alone else split_halves(score) for score, alone in zip(scores, no_halves)]
     shifts = np.random.default_rng(seed).choice(semitones, len(scores)).tolist()
     return dict(songs=scores,
@@ -438,7 +439,8 @@ def probe_mask(labels,        # one label per song; None for a song without one
     unlabelled = sum(label is None for label in labels)
     names, counts = np.unique(np.asarray([label for label in labels if label is not None]), return_counts=True)
     if (counts >= 2).sum() < 2:
-        if warn: warnings.warn(f'label probes skipped: they need 2 labels with 2 songs each; got {dict(zip(names.tolist(), counts.tolist()))}')
+        got = dict(zip(names.tolist(), counts.tolist())) if len(names) <= 8 else f'{len(names)} labels, {int((counts >= 2).sum())} of them with 2 songs'
+        if warn: warnings.warn(f'label probes skipped: they need 2 labels with 2 songs each; got {got}')
         return None
     if warn and (counts < 2).any(): warnings.warn(f'left out of the label probes (one song each): {names[counts < 2].tolist()}')
     if warn and unlabelled: warnings.warn(f'left out of the label probes: {unlabelled} song{"s" * (unlabelled > 1)} without a label')
