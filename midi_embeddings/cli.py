@@ -169,7 +169,7 @@ def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
     _check_out(args.out, ('.json',), 'a .json report')
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, tfidf_share=args.tfidf_share)
-    others = {str(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}
+    others = {os.path.normpath(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}  # a row's name: the path as given, tidied
     if len(others) < len(args.against): raise ValueError('--against names a model twice')
     songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, labels_file=args.labels, label_columns=args.label_columns,
                                             workers=args.workers, timeout=args.timeout) if song.n_notes]

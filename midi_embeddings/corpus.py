@@ -134,7 +134,7 @@ def _ask_to_exit(worker:_Worker, grace:float=1):
 
 # %% ../nbs/01a_corpus.ipynb #1b8e8556
 def _map_in_process(fn, items:list):
-    "The unprotected, in-process version of `safe_map`, for debugging."
+    "`safe_map` in this process (`workers=0`): no timeout, and a crash of the parser ends the run; for debugging and small trusted data."
     for index, item in enumerate(items):
         try: yield index, fn(item), None
         except Exception as error: yield index, None, _describe_error(error)

@@ -20,7 +20,7 @@ from typing import List, Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
 from omegaconf.errors import OmegaConfBaseException
 from hydra.errors import HydraException, MissingConfigException
-import csv, difflib, importlib.util, json, logging, os, warnings
+import csv, difflib, importlib.util, logging, os, warnings
 import numpy as np
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
@@ -30,7 +30,7 @@ from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs,
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
-from .train import fit, find_checkpoint, load_checkpoint, load_train_state, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
+from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
 from .evaluate import evaluate_loss, model_report, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
@@ -274,7 +274,7 @@ def make_datasets(splits:dict,   # `Song` lists under the keys of `split_songs`
     return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
 
 # %% ../nbs/05a_workflow.ipynb #6b53b1ad
-def _song_ids(dataset:MIDIDatasetPresaved)->list:
+def _cached_song_ids(dataset:MIDIDatasetPresaved)->list:
     "The token ids of each song of a presaved dataset, whole."
     return [dataset.ids[start:stop] for start, stop in zip(dataset.offsets[:-1], dataset.offsets[1:])]
 
@@ -287,7 +287,7 @@ def training_tfidf(songs:list,      # the training `Song`s
     "The projected TF-IDF of the training songs' token n-grams that the run's checkpoints keep; None when `train.tfidf_share` is 0."
     if cfg.train.tfidf_share == 0: return None
     cached = train_ds if isinstance(train_ds, MIDIDatasetPresaved) else _presaved(songs, tokenizer, cfg)
-    ids = _song_ids(cached)
+    ids = _cached_song_ids(cached)
     tfidf = TokenTfidf.fit(ids, dims=cfg.train.tfidf_dims, share=cfg.train.tfidf_share, seed=cfg.seed)
     print(f'token TF-IDF: {len(tfidf.vocabulary)} n-grams of {len(ids)} training songs, projected to {tfidf.dim} columns, '
           f'{tfidf.share:.0%} of each cosine')
@@ -428,7 +428,7 @@ def song_rows(model:MIDITransformerEncoder, # the encoder
     "The run's embeddings of the songs of `dataset`, as `MIDIEmbedder` and the report's `ours` make them: the encoder's rows beside the TF-IDF of the songs' tokens."
     rows = embed_songs(model, dataset, device=device, progress=False)
     if tfidf is None: return rows
-    return tfidf.beside(rows, _song_ids(dataset))
+    return tfidf.beside(rows, _cached_song_ids(dataset))
 
 # %% ../nbs/05a_workflow.ipynb #200e57f4
 def embedding_snapshots(viz_ds,                   # the visualization split's dataset
@@ -665,7 +665,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             model = _copy_weights(model, initial, cfg.train.init_from)
             print(f'weights from {cfg.train.init_from}')
         if cfg.train.resume: check_resume(model, tokenizer, run_dir / cfg.train.model_name)
-        print(f'{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, {model.cfg}')
+        print(f'{model.n_params() / 1e6:.2f}M parameters, {model.cfg}')
         announce('training')
         if rank == 0: save_run_config(cfg, run_dir); write_songs(splits, run_dir / 'songs.csv')
         viz = datasets['visualization']
