@@ -115,8 +115,10 @@ def save_tokenizer(tokenizer:miditok.MusicTokenizer, # the tokenizer to save
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp.json')
-    tokenizer.save(temporary, additional_attributes=None if learned_from is None else {'learned_from': learned_from})
-    os.replace(temporary, path)
+    try:
+        tokenizer.save(temporary, additional_attributes=None if learned_from is None else {'learned_from': learned_from})
+        os.replace(temporary, path)
+    finally: temporary.unlink(missing_ok=True)  # a failed save leaves nothing behind
     return path
 
 # %% ../nbs/00_tokenize.ipynb #bfca28b5
