@@ -13,6 +13,7 @@ import html
 import numpy as np
 import ipywidgets as widgets
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 import symusic
 from .corpus import Song, read_midi, read_manifest, write_atomically
@@ -41,13 +42,14 @@ def piano_roll(score:symusic.Score, # the song
     score = score.to('second')
     fig = go.Figure(layout=dict(title=title, height=220, margin=dict(l=40, r=10, t=40, b=30), showlegend=False,
                                 xaxis_title='seconds', yaxis_title='pitch', template='plotly_white'))
-    for track in score.tracks:
+    for number, track in enumerate(score.tracks):
         x, y = [], []
         for note in track.notes:
             if note.time > max_seconds: break
             x += [note.time, note.time + note.duration, None]
             y += [note.pitch, note.pitch, None]
-        fig.add_trace(go.Scatter(x=x, y=y, mode='lines', line=dict(width=4), name=track.name or 'track'))
+        colour = qualitative.Plotly[number % len(qualitative.Plotly)]  # the n-th track has one colour in every roll, stacked or not
+        fig.add_trace(go.Scatter(x=x, y=y, mode='lines', line=dict(width=4, color=colour), name=track.name or 'track'))
     return fig
 
 # %% ../nbs/06_explore.ipynb #72346f34
