@@ -17,9 +17,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 import symusic
 from .corpus import Song, read_midi, read_manifest, write_atomically
-from .train import load_checkpoint
-from .evaluate import checkpoint_tfidf, encoder_embed_fn
-from .embed import labelled_sample
+from .embed import MIDIEmbedder, labelled_sample
 from .visualize import tsne_2d, song_traces, map_layout, label_names
 
 # %% ../nbs/06_explore.ipynb #52aab5d5
@@ -163,9 +161,8 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
     if not checkpoints or not (run_dir / 'songs.csv').is_file():
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     songs = read_manifest(run_dir / 'songs.csv')
-    model, tokenizer = load_checkpoint(checkpoints[0])
-    embeddings = encoder_embed_fn(model, tokenizer, tfidf=checkpoint_tfidf(checkpoints[0], tfidf_share))([read_midi(song.path) for song in songs])
-    return EmbeddingExplorer(embeddings, songs, k)
+    embedder = MIDIEmbedder.from_pretrained(checkpoints[0], tfidf_share=tfidf_share)
+    return EmbeddingExplorer(embedder.embed([song.path for song in songs]), songs, k)
 
 # %% ../nbs/06_explore.ipynb #a898a66c
 def explore_collection(collection_path:Path,            # a collection file (`midi-embeddings embed`)
