@@ -30,6 +30,7 @@ from sklearn.random_projection import SparseRandomProjection
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from miditok.utils import get_bars_ticks
+from .corpus import read_midi
 from .tokenize import encode_score
 from .train import find_checkpoint, set_seed, TFIDF_FILE
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
@@ -471,9 +472,11 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, k:int, 
 
 # %% ../nbs/04_evaluate.ipynb #7ddee0f1
 def _as_score(song)->symusic.Score:
-    "A `symusic.Score` from a Score, a MIDI path, or a corpus `Song` (anything with a `.path`)."
+    "A `symusic.Score` from a Score, a MIDI path, or a corpus `Song` (anything with a `.path`); a ValueError naming a file that cannot be read."
     if isinstance(song, symusic.Score): return song
-    return symusic.Score(str(getattr(song, 'path', song)))
+    path = getattr(song, 'path', song)
+    try: return read_midi(path)
+    except ValueError as error: raise ValueError(f'{path}: {error}') from None
 
 # %% ../nbs/04_evaluate.ipynb #73f40095
 def _paired_leads(first:dict, other:dict, seed:int)->dict:
@@ -521,7 +524,7 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  folds:int=5,            # cross-validation folds of the label probes
                  device=None,            # defaults to the model's device
                  others:dict|None=None,  # more trained models, name -> (model, tokenizer) or (model, tokenizer, tfidf): rows after 'ours'
-                 tfidf:TokenTfidf|None=None # the model's own projected TF-IDF (`checkpoint_tfidf`): 'ours' is its rows beside the encoder's
+                 tfidf:TokenTfidf|None=None # the model's own projected TF-IDF (`checkpoint_tfidf`, `MIDIEmbedder.tfidf`): 'ours' is then the rows `embed` gives; None: the encoder alone
                 )->list[dict]:
     "`embedding_report` of `model` (row 'ours'; with `tfidf`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained')."
     others = others or {}

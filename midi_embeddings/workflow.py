@@ -470,6 +470,8 @@ def quality_report(model,          # the best checkpoint's model
     "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
     held_out = splits['validation'] + splits['test']
     labels = [s.label for s in held_out] if any(s.label for s in held_out) else None  # songs without one: left out of the probes
+    if labels is None: warnings.warn('no held-out song has a label (sub-folders of dataset.source, or dataset.labels_file): '
+                                     'the report leaves out kNN and logistic regression')
     return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
                         [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, tfidf=tfidf)
 
@@ -639,6 +641,9 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
     if cfg.train.resume and (mismatch := resume_mismatch(cfg, run_dir)): raise ConfigError(mismatch)
     run_dir.mkdir(parents=True, exist_ok=True)
     with rank_zero_speaks(int(os.environ.get('RANK', 0))):  # under torchrun only rank 0 speaks, from the device check on
+        if not cfg.train.resume and (run_dir / 'songs.csv').is_file():
+            warnings.warn(f'{run_dir} holds an earlier run: its checkpoint, report and pages are replaced (another run_dir keeps them; '
+                          'train.resume=true continues it)')
         rank, _, device = distributed_setup(resolve_device(cfg.device))  # under torchrun: join the group before the data is prepared
         with local_leader_first():  # under torchrun: one process per machine converts, learns and tokenizes; the others then read
             announce('corpus and splits')
