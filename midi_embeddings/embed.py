@@ -248,6 +248,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     if embedder.model_dir is None: raise ValueError('embed_collection: the embedder has no model directory to record; load it with MIDIEmbedder.from_pretrained')
     model_dir, out = Path(embedder.model_dir).resolve(), Path(out)
     if out.is_dir(): raise ValueError(f'{out}: a folder; name a .npz collection file in it')  # said before the work, not at the first save
+    if out.suffix.lower() != '.npz': raise ValueError(f'{out}: name a .npz collection file')
     earlier = dict(embeddings=np.zeros((0, embedder.dim), np.float32), paths=[], skipped=[])
     if resume and out.exists():
         earlier = load_collection(out)
