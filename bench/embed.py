@@ -189,4 +189,6 @@ def main():
         print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run: {n} songs {small:.0f} MiB, {10 * n} songs '
               f'{large:.0f} MiB -> {large / small:.2f}x (target: flat, about 1.0x)')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

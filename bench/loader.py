@@ -65,4 +65,6 @@ def main():
     print(f'{args.workers} workers / in the training process: {base / ours:.2f}x')
     print(f'same batches with and without workers: {same_batches(*batches.values())}')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

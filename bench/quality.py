@@ -69,4 +69,6 @@ def main():
     (out / 'quality.json').write_text(json.dumps(table, indent=2))
     print(f'rows written to {out / "quality.json"}')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

@@ -78,4 +78,6 @@ def main():
     print(f'\n{args.collection}: k={args.k}, {args.queries} queries, medians of {args.repeats}\n')
     print('\n'.join(header + lines))
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

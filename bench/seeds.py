@@ -58,4 +58,6 @@ def main():
     (out / 'seeds.json').write_text(json.dumps({str(seed): run for seed, run in runs.items()}, indent=2))
     print(f'rows written to {out / "seeds.json"}')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

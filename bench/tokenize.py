@@ -174,4 +174,6 @@ def main():
               f'build {build_memory:.0f} MiB, hit {hit_memory:.0f} MiB; '
               f'this process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

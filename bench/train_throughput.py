@@ -132,4 +132,6 @@ def main():
           f'{statistics.median(rates["bert"]):,.0f}, {statistics.median(rates["ours"]) / statistics.median(rates["bert"]):.2f}x)')
     print(f'matmul peak {max(peaks) / 1e9:,.1f} GFLOP/s   model FLOPs {flops / 1e9:,.1f} GFLOP/step   MFU (ours) {100 * mfu:.0f}%')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main()
+    except (ValueError, ImportError) as error: sys.exit(f'{Path(__file__).name}: {error}')  # the library's one-line reasons, without a traceback

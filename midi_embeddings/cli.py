@@ -19,7 +19,7 @@ from omegaconf import OmegaConf
 import numpy as np
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
-from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search
+from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search, unique_files
 from .evaluate import NoTfidfError, model_report
 from .train import DEVICES, PRECISIONS, WandbStartError, find_checkpoint, load_train_state
 from .workflow import CONFIG_DIR, ConfigError, launch_error, run_name, train, trained_on, validate_config
@@ -62,10 +62,14 @@ def sigterm_as_interrupt():
 # %% ../nbs/07a_cli.ipynb #b817e466
 def _input_files(inputs:list # MIDI files and folders (searched recursively)
                 )->list[Path]:
-    "Every MIDI file named by `inputs`, absolute, each once, in order; a ValueError if there is none."
-    files = dict.fromkeys(path.resolve() for item in inputs for path in midi_files(item))
-    if not files: raise ValueError(f"no .mid/.midi files under {', '.join(map(str, inputs))}")
-    return list(files)
+    "Every MIDI file named by `inputs`, absolute, each once under its first name (`unique_files`), in order; a ValueError if there is none."
+    named = [path for item in inputs for path in midi_files(item)]
+    if not named: raise ValueError(f"no .mid/.midi files under {', '.join(map(str, inputs))}")
+    files = unique_files(named)
+    if repeats := len(named) - len(files):
+        print(f"{repeats} of the {len(named)} files named {'are files' if repeats > 1 else 'is a file'} named before (again, or through a link): "
+              'embedded once, under the first name', file=sys.stderr)
+    return files
 
 # %% ../nbs/07a_cli.ipynb #31e30ec1
 def _check_out(out:Path|None,  # `--out`; None: the command's default, which is fine
@@ -110,8 +114,6 @@ def embed_command(args:argparse.Namespace):
     files = _input_files(args.inputs)
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     print(f'rows of {embedder.layout}', file=sys.stderr)
-    earlier_paths = _peek(out, 'paths') if resumed else None
-    before = 0 if earlier_paths is None else len(earlier_paths)
     try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
                                        args.timeout)
     except KeyboardInterrupt as interrupt:
@@ -120,7 +122,7 @@ def embed_command(args:argparse.Namespace):
     if not collection['paths']:
         raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
     n_songs = len(collection['paths'])
-    kept = f"{n_songs} songs in the collection, {n_songs - before} embedded now" if args.resume else f"{n_songs} song{'s' * (n_songs != 1)} embedded"
+    kept = f"{n_songs} songs in the collection, {collection['embedded']} embedded now" if args.resume else f"{n_songs} song{'s' * (n_songs != 1)} embedded"
     print(f"{kept}, {len(collection['skipped'])} skipped: {out}", file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #32f8d94a
@@ -157,10 +159,11 @@ def similar_command(args:argparse.Namespace):
     if collection['model_id'] and collection['model_id'] != embedder.model_id:
         raise ValueError(f'{collection_path} was embedded by another model than the one now in {embedder.model_dir} '
                          '(its weights, tokenizer or TF-IDF differ); embed the collection again with this model')
-    query, own_path = embedder.embed([args.query])[0], str(args.query.resolve())
+    if args.query.is_dir(): raise ValueError(f'{args.query}: a folder; the query is one MIDI file')
+    query, own_file = embedder.embed([args.query])[0], os.path.realpath(args.query)
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)
-    neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if collection['paths'][i] != own_path]
+    neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if os.path.realpath(collection['paths'][i]) != own_file]
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
     if not neighbours: print(f'{collection_path} holds no song but the query', file=sys.stderr)
 
@@ -302,7 +305,8 @@ def run_training(cfg # the configuration Hydra composed
     try:
         with output_copied_to(run_dir / f'{hydra_run.job.name}.log') if rank_zero else nullcontext():
             try:
-                with sigterm_as_interrupt(), plain_warnings(): train(validate_config(cfg), run_dir=run_dir)
+                with sigterm_as_interrupt(), plain_warnings(): trained = train(validate_config(cfg), run_dir=run_dir)
+                if trained: print(f'  log: {run_dir / hydra_run.job.name}.log')  # the last of the files written: this list is in it too
             except KeyboardInterrupt as interrupt:
                 if rank_zero: print(f'\n{_interrupted(cfg, hydra_run)}', file=sys.stderr)
                 sys.exit(_exit_code(interrupt))

@@ -9,7 +9,7 @@ __all__ = ['CACHE_FORMAT', 'window_spans', 'cache_key', 'build_token_cache', 'MI
            'MIDIDatasetDynamic', 'collate_windows']
 
 # %% ../nbs/01_dataset.ipynb #be08be27
-import hashlib, json, os, shutil, time, uuid
+import hashlib, json, math, os, shutil, time, uuid
 from pathlib import Path
 import miditok
 import numpy as np
@@ -248,12 +248,16 @@ class MIDIDatasetDynamic(Dataset):
         return {'input_ids': torch.from_numpy(ids[start:start + self.max_seq_len].astype(np.int64)), 'song_idx': index}
 
 # %% ../nbs/01_dataset.ipynb #9138e1af
-def collate_windows(batch:list, # items of either dataset
-                    pad_id:int  # id filling the positions after a window's end
+def collate_windows(batch:list,               # items of either dataset
+                    pad_id:int,               # id filling the positions after a window's end
+                    multiple:int=1,           # T rounded up to a multiple of this, so that batches come in fewer shapes
+                    max_width:int|None=None   # ... but never past this (the model's `max_seq_len`)
                    )->dict:
     "Pad the windows of `batch` to the longest: `input_ids` and `attention_mask` (True = real token) `[B, T]`, `song_idx` `[B]`."
     lengths = torch.tensor([len(item['input_ids']) for item in batch])
-    input_ids = torch.full((len(batch), int(lengths.max())), pad_id, dtype=torch.long)
+    longest = int(lengths.max())
+    width = max(longest, min(-(-longest // multiple) * multiple, max_width or math.inf))
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     for row, item in enumerate(batch): input_ids[row, :len(item['input_ids'])] = item['input_ids']
     attention_mask = torch.arange(input_ids.shape[1])[None] < lengths[:, None]
     return {'input_ids': input_ids, 'attention_mask': attention_mask,

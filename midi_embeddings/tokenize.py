@@ -89,8 +89,9 @@ def id_dtype(tokenizer:miditok.MusicTokenizer # a tokenizer (its vocabulary size
 def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
                  score:symusic.Score                # the song
                 )->np.ndarray:
-    "Token ids of the whole `score` as one stream, BPE applied if the tokenizer is trained."
+    "Token ids of the whole `score` as one stream, BPE applied if the tokenizer is trained; a score in quarters or seconds is read in ticks."
     if score.note_num() == 0: raise ValueError('the file holds no notes')
+    if not isinstance(score, symusic.core.ScoreTick): score = score.to('tick')
     sequence = tokenizer.encode(score)
     if isinstance(sequence, list):
         raise ValueError(f'{type(tokenizer).__name__} tokenizer makes one stream per track; build it with make_tokenizer')

@@ -14,10 +14,10 @@ __all__ = ['DEVICES', 'PRECISIONS', 'TFIDF_FILE', 'CHECKPOINT_FILES', 'OBJECTIVE
            'ShortRunCallback', 'SnapshotCallback', 'WandbStartError', 'WandbCallback', 'save_checkpoint',
            'find_checkpoint', 'load_checkpoint', 'load_train_state', 'world_size_error', 'CheckpointCallback',
            'make_optimizer', 'warmup_cosine', 'distributed_setup', 'local_leader_first', 'make_loader',
-           'objective_callbacks', 'compile_note', 'fit']
+           'objective_callbacks', 'compile_note', 'planned_graph_break', 'fit']
 
 # %% ../nbs/03_train.ipynb #8fdc071d
-import itertools, json, math, os, random, shutil, signal, sys, threading, time, warnings
+import itertools, json, logging, math, os, random, shutil, signal, sys, threading, time, warnings
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from functools import partial
@@ -83,7 +83,8 @@ def set_seed(seed:int # one seed for Python's, numpy's and torch's generators
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
 # %% ../nbs/03_train.ipynb #cf7c5563
-def seed_for(*key:int)->int:
+def seed_for(*key:int # integers naming the stream, e.g. (seed, rank, epoch, batch)
+            )->int:
     "A seed drawn from `key` (e.g. seed, rank, epoch, batch): each key its own stream, the same key the same stream."
     return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
 
@@ -161,7 +162,8 @@ def collate_views(batch:list,                # (first view, second view) items
     return collate_windows([first for first, _ in batch] + [second for _, second in batch], pad_id)
 
 # %% ../nbs/03_train.ipynb #2e6aba52
-def window_index(dataset)->tuple:
+def window_index(dataset # a `MIDIDatasetPresaved`, a `MIDIDatasetDynamic`, or any dataset of token-id windows
+                )->tuple:
     "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) or `dataset.lengths` (`MIDIDatasetDynamic`, one item a song) when present, else read once."
     spans, known = getattr(dataset, 'spans', None), getattr(dataset, 'lengths', None)
     if spans is not None: lengths, songs = spans[:, 2] - spans[:, 1], spans[:, 0]
@@ -278,7 +280,7 @@ class with_cbs:
 # %% ../nbs/03_train.ipynb #57324782
 class EncoderForTraining(nn.Module):
     "One encoder pass: `logits` and `mlm_loss` at labelled positions (None without labels), pooled `embeddings` and their `projections`."
-    def __init__(self, encoder:MIDITransformerEncoder,
+    def __init__(self, encoder:MIDITransformerEncoder, # the model being trained
                  pooled:bool=True):  # compute `embeddings` and `projections`; False: only the masked-token outputs
         super().__init__()
         self.encoder, self.pooled = encoder, pooled
@@ -419,7 +421,7 @@ class Learner:
             raise TrainingInterrupted(signum)
         if save: self.callback('before_save')
 
-    def run_epoch(self, training:bool):
+    def run_epoch(self, training:bool): # True: a training epoch on `train_dl`; False: validation on `valid_dl`
         self.training, self.dl = training, self.train_dl if training else self.valid_dl
         self.model.train(training)
         with torch.set_grad_enabled(training): self.one_epoch()
@@ -433,7 +435,7 @@ class Learner:
             if self.valid_dl is not None: self.run_epoch(False)
         self.epoch = epochs
 
-    def fit(self, epochs:int):
+    def fit(self, epochs:int): # the epoch to stop at, counting from 0
         "Train until epoch `epochs` (counting from 0), starting at `self.epoch` (> 0 after a resume)."
         self.epochs = epochs
         with StopRequests(second_stops=self.world_size == 1) as self.stop: self._fit(epochs)
@@ -896,6 +898,12 @@ def compile_note(device:torch.device # where the model trains
     return ('compile=True on the CPU: compiling takes minutes, again for each new batch shape, and on the CPUs measured '
             'for this project the compiled model trained no faster; compile=False (train.compile=false) skips it')
 
+# %% ../nbs/03_train.ipynb #11e6bf11
+def planned_graph_break(record:logging.LogRecord # a log record of torch's compiler
+                       )->bool:
+    "A logging filter: False for dynamo's 17-line advice on the graph break at `labelled_rows`, which is by design (how many rows it keeps depends on the data)."
+    return 'Graph break from `Tensor.item()`' not in record.getMessage()
+
 # %% ../nbs/03_train.ipynb #d50f602f
 def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `set_seed` for reproducible weights)
         train_ds,                      # training windows: items {'input_ids', 'song_idx'}
@@ -955,10 +963,14 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
     run_model = EncoderForTraining(raw_model, pooled=contrastive)
     if compile:
         if rank == 0 and (note := compile_note(device)): warnings.warn(note)
+        logging.getLogger('torch._dynamo.variables.tensor').addFilter(planned_graph_break)
         run_model = torch.compile(run_model)
     if world_size > 1: run_model = DistributedDataParallel(run_model, device_ids=[device.index] if device.type == 'cuda' else None)
-    learn = Learner(run_model, train_dl, valid_dl, opt, sched, cbs, device, grad_clip, raw_model, rank, world_size,
-                    use_bf16(precision, device), seed)
+    bf16 = use_bf16(precision, device)
+    if rank == 0 and progress:
+        print(f"training on {device.type} in {'bf16 autocast' if bf16 else 'fp32'}{f' with {world_size} processes' if world_size > 1 else ''}: "
+              f'{len(train_dl)} batches an epoch')
+    learn = Learner(run_model, train_dl, valid_dl, opt, sched, cbs, device, grad_clip, raw_model, rank, world_size, bf16, seed)
     last = find_checkpoint(Path(out_dir) / 'last')
     if resume and last is not None:
         load_model(raw_model, str(last / 'model.safetensors'), device=str(device))

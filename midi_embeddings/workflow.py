@@ -181,8 +181,10 @@ def _command_line(argv:list[str] # the command line of `python script.py` or `mi
 def _near_key(key:str, keys:list[str])->str:
     "What a user who typed the unknown `key` most likely meant, as the end of a sentence."
     section, _, name = key.rpartition('.')
-    if section and section not in keys:  # the section is unknown too: mend it first
-        mended = difflib.get_close_matches(section, [k for k in keys if k.count('.') == section.count('.')], n=1, cutoff=0.6)
+    sections = {k.rpartition('.')[0] for k in keys}
+    if section in keys and section not in sections: return f'{section} is a value, not a section'
+    if section and section not in keys:  # the section is unknown too: mend it first, to a section
+        mended = difflib.get_close_matches(section, [s for s in sections if s and s.count('.') == section.count('.')], n=1, cutoff=0.6)
         if not mended: return _near_key(section, keys)
         if f'{mended[0]}.{name}' in keys: return f'did you mean {mended[0]}.{name}?'
         section = mended[0]
@@ -689,15 +691,16 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         if rank != 0: return {}
         best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
         announce('test loss')
-        metrics = test_loss(best, datasets['test'], tokenizer, cfg, device)
-        print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)")
+        metrics = test_loss(best, datasets['test'], tokenizer, cfg, device) if 'mlm' in cfg.train.objective else None
+        print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)" if metrics else
+              'test loss: not measured, since train.objective=contrastive trains no masked-token head (the report below measures the embeddings)')
         announce('embedding quality')
         report = quality_report(best, tokenizer, splits, cfg, device, tfidf)
         announce('visualizations')
         viz_embeddings = song_rows(best, viz, tfidf, device)
         files = dict(checkpoint=learn.best_checkpoint, config=run_dir / 'config.yaml', songs=run_dir / 'songs.csv',
                      tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
-                     animation=history.animation_html(run_dir / 'training_animation.html'),
+                     animation=history.animation_html(run_dir / 'training_animation.html'), history=history.path,
                      report=write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
         print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
         return dict(test=metrics, embeddings=report, files=files)
