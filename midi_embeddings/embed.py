@@ -569,12 +569,17 @@ def collection_labels(paths:list,                     # the collection's files
                       labels_file:Path|None=None,     # CSV table of files and labels (`read_labels`), used instead of the sub-folders
                       label_columns=('path', 'label') # the table's columns of files and of labels
                      )->tuple[list, Path]:
-    "(one label per path, None where it has none; the folder the labels start from)."
+    "(one label per path, None where it has none; the folder the labels start from); sub-folders are matched as named, or through links."
     paths = [Path(path) for path in paths]
     if not paths: raise ValueError('no files to label')
-    root = Path(root).resolve() if root is not None else Path(os.path.commonpath([path.parent for path in paths]))
-    table = read_labels(labels_file, root, *label_columns) if labels_file is not None else None
-    return [table.get(path.resolve()) if table is not None else folder_label(path, root) for path in paths], root
+    root = Path(os.path.abspath(root)) if root is not None else Path(os.path.commonpath([path.parent for path in paths]))
+    if labels_file is None:
+        real_root = Path(os.path.realpath(root))
+        return [folder_label(path, root) or folder_label(Path(os.path.realpath(path)), real_root) for path in paths], root
+    table = read_labels(labels_file, root, *label_columns)
+    if unmatched := sorted(set(table) - {path.resolve() for path in paths}):
+        warnings.warn(f'{labels_file}: {len(unmatched)} of the {len(table)} files it labels are not in the collection (e.g. {unmatched[0]})')
+    return [table.get(path.resolve()) for path in paths], root
 
 # %% ../nbs/07_embed.ipynb #f28c3ef5
 def labelled_sample(collection_path:Path,            # a collection file written by `save_collection` (`midi-embeddings embed`)
