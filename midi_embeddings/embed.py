@@ -316,7 +316,9 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     todo = [path for path in named if str(path) not in done]
     stamps = {str(path): file_stamp(path) for path in todo}  # before reading: a file changed while it is read looks changed next time
     rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
-    rows[:len(kept)] = earlier['embeddings'][current['rows']] if kept else 0
+    for start in range(0, len(kept), 65536):  # the kept rows copied in slices: a million rows are not read twice into memory
+        chunk = current['rows'][start:start + 65536]
+        rows[start:start + len(chunk)] = earlier['embeddings'][chunk]
     del earlier  # its rows are mapped from `out`, which `save` replaces (Windows refuses to replace a mapped file)
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
         if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share, kept_stamps + skipped_stamps)
