@@ -8,7 +8,8 @@ measured in the same run on the same files with the same model, reads, tokenizes
 one process in fp32, and its time is split between the three stages. Starting the worker processes (once per
 process) is timed apart and counted against ours. Memory: the peak RSS of a whole `midi-embeddings embed` run, summed over its process
 and its workers (model loading and the written file included), on N songs and on 10N (the N files copied ten times),
-each in a fresh process, in chunks of N songs; the target is a flat peak, about 1.0x. The copies keep the order of
+each in a fresh process, in chunks of N songs, `--memory-repeats` times at each size (3; the sizes alternating), medians compared;
+the target is a flat peak, about 1.0x. One run's main process varies by up to 100 MiB from the next. The copies keep the order of
 the N files, so every chunk of either run holds the same songs and makes the same model batches: the largest batch
 (batch_size windows of max_seq_len tokens) sets the peak, and any growth beyond it would be the pipeline's.
 
@@ -42,6 +43,7 @@ def parse_args():
     p.add_argument('--batch-size', type=int, default=16, help='windows per forward pass, both sides')
     p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
     p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N songs, chunks of N)')
+    p.add_argument('--memory-repeats', type=int, default=3, help='runs at each size, alternating; medians compared (one run varies by up to 100 MiB)')
     p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
     return p.parse_args()
 
@@ -136,7 +138,7 @@ def memory_run(args):
         cli_main(['embed', str(args.model), str(args.memory_run), '--out', str(args.memory_run / 'out.npz'),
                   '--device', args.device, '--workers', str(args.workers), '--batch-size', str(args.batch_size),
                   '--chunk-size', str(args.chunk_size)])
-    print(json.dumps(dict(peak_mib=monitor.total)))
+    print(json.dumps(dict(peak_mib=monitor.total, own_mib=monitor.peaks.get(os.getpid(), 0))))
 
 def copies(files:list, folder:Path, n_copies:int)->Path:
     "`folder` holding `n_copies` copies of `files`, named so that they sort copy after copy, each in the order of `files`."
@@ -145,12 +147,12 @@ def copies(files:list, folder:Path, n_copies:int)->Path:
         for i, path in enumerate(files): shutil.copyfile(path, folder / f'{copy:02d}_{i:06d}.mid')
     return folder
 
-def peak_memory(args, model_dir:Path, folder:Path)->float:
-    "Summed peak RSS (MiB) of a `midi-embeddings embed` run on `folder` in chunks of N songs, in a fresh process."
+def peak_memory(args, model_dir:Path, folder:Path)->dict:
+    "Summed peak RSS (MiB) of a `midi-embeddings embed` run on `folder` in chunks of N songs, in a fresh process, and its main process's (`own_mib`)."
     command = [sys.executable, __file__, '--memory-run', str(folder), '--model', str(model_dir), '--device', args.device,
                '--workers', str(args.workers), '--batch-size', str(args.batch_size), '--chunk-size', str(args.memory_n)]
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(finished.stdout.strip().splitlines()[-1])['peak_mib']
+    return json.loads(finished.stdout.strip().splitlines()[-1])
 
 def main():
     args = parse_args()
@@ -184,10 +186,15 @@ def main():
         cosines = (runs['fp32'][2]['embeddings'] * runs['auto'][2]['embeddings']).sum(1)
         print(f'rows of auto against fp32: cosine min {cosines.min():.6f}, mean {cosines.mean():.6f}')
         n = args.memory_n
-        small = peak_memory(args, model_dir, copies(corpus[:n], workdir / 'n', 1))
-        large = peak_memory(args, model_dir, copies(corpus[:n], workdir / '10n', 10))
-        print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run: {n} songs {small:.0f} MiB, {10 * n} songs '
-              f'{large:.0f} MiB -> {large / small:.2f}x (target: flat, about 1.0x)')
+        folders = copies(corpus[:n], workdir / 'n', 1), copies(corpus[:n], workdir / '10n', 10)
+        runs = [[peak_memory(args, model_dir, folder) for folder in folders] for _ in range(args.memory_repeats)]  # sizes alternate
+        small, large = ([run[size] for run in runs] for size in (0, 1))
+        def described(peaks): return (', '.join(f"{peak['peak_mib']:.0f}" for peak in peaks) + ' MiB (the main process '
+                                      + ', '.join(f"{peak['own_mib']:.0f}" for peak in peaks) + ')')
+        median = lambda peaks, key='peak_mib': float(np.median([peak[key] for peak in peaks]))
+        print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run, {args.memory_repeats} runs each: '
+              f'{n} songs {described(small)}; {10 * n} songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
+              f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
 
 if __name__ == '__main__':
     try: main()

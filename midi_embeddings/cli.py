@@ -156,6 +156,9 @@ def similar_command(args:argparse.Namespace):
     if collection['embeddings'].shape[1] != embedder.dim:
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')
+    if not collection['model_id'] and collection['model_dir'] != Path(embedder.model_dir).resolve():  # written before session 10
+        raise ValueError(f"{collection_path} was embedded by the model in {collection['model_dir']}, not the one in "
+                         f'{Path(embedder.model_dir).resolve()}; search it with that model, or embed the collection again with this one')
     if collection['model_id'] and collection['model_id'] != embedder.model_id:
         raise ValueError(f'{collection_path} was embedded by another model than the one now in {embedder.model_dir} '
                          '(its weights, tokenizer or TF-IDF differ); embed the collection again with this model')

@@ -286,8 +286,11 @@ def _still_current(earlier:dict,  # the collection being resumed (`load_collecti
     if gone := sum(stamp is None for stamp in now):
         warnings.warn(f"{out}: {gone} of its files {'are' if gone > 1 else 'is'} gone; {'their rows are' if gone > 1 else 'its row is'} dropped")
     if moved := sum(changed): warnings.warn(f"{out}: {moved} of its files changed since {'they were' if moved > 1 else 'it was'} read; embedded again")
+    if earlier['stamps'] is None and rows:  # its rows stay unstamped: a stamp taken now would vouch for a file nobody checked
+        warnings.warn(f"{out} was written before collections kept their files' sizes and times: its {len(rows)} rows are kept "
+                      'as they are, changed or not (embed without --resume to make them all again)')
     return dict(rows=rows, paths=[items[i] for i in rows], skipped=[earlier['skipped'][i - n] for i in skipped],
-                stamps=[now[i] for i in rows + skipped], again=[Path(items[i]) for i in range(len(items)) if changed[i]])
+                stamps=[now[i] if earlier['stamps'] is not None else None for i in rows + skipped], again=[Path(items[i]) for i in range(len(items)) if changed[i]])
 
 # %% ../nbs/07_embed.ipynb #7f699c82
 def embed_collection(embedder:MIDIEmbedder,   # the model

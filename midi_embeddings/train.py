@@ -347,6 +347,7 @@ class Learner:
         self.raw_model = raw_model if raw_model is not None else model
         self.cbs = sorted(cbs, key=lambda cb: cb.order)
         self.epoch, self.step, self.history, self.epoch_logs = 0, 0, [], {}
+        self.lr = opt.param_groups[0]['lr']  # the learning rate of the last step taken (of the next one before any)
         self.iter, self.repeat = 0, False  # the batch's place in this rank's share of the epoch; whether it repeats another rank's
         self.iter_start, self.partial_metrics = 0, None  # training batches already done in `epoch`, and their metrics (a run resumed mid-epoch)
         self.stop, self.save_asked = StopRequests(), False  # a stop asked for by a signal; a save mid-epoch asked for by a callback
@@ -388,6 +389,7 @@ class Learner:
         if not self.training: return
         self.loss.backward()
         if self.grad_clip: torch.nn.utils.clip_grad_norm_(self.raw_model.parameters(), self.grad_clip)
+        self.lr = self.opt.param_groups[0]['lr']
         self.opt.step()
         if self.sched is not None: self.sched.step()
         self.opt.zero_grad(set_to_none=True)
@@ -555,7 +557,7 @@ class MetricsCallback(Callback):
         phase, loss = 'train' if learn.training else 'valid', sum(terms.values())
         logs = {f'{phase}_loss': loss, **({f'{phase}_{name}_loss': v for name, v in terms.items()} if len(terms) > 1 else {})}
         if learn.training:
-            learn.epoch_logs.update(epoch=learn.epoch + 1, **logs, lr=learn.opt.param_groups[0]['lr'],
+            learn.epoch_logs.update(epoch=learn.epoch + 1, **logs, lr=learn.lr,
                                     tokens_per_s=(self.tokens - self.tokens_before) / seconds, seconds=seconds)
             if learn.valid_dl is not None: return
         else:
@@ -649,7 +651,7 @@ class WandbCallback(Callback):
             raise WandbStartError(f'wandb.mode={self.mode!r}: W&B did not start ({type(error).__name__}: {error}); {login}wandb.mode=offline or disabled') from None
 
     def after_batch(self, learn):
-        if learn.training: self.run.log({'train/loss': learn.loss_value, 'lr': learn.opt.param_groups[0]['lr']}, step=learn.step)
+        if learn.training: self.run.log({'train/loss': learn.loss_value, 'lr': learn.lr}, step=learn.step)
 
     def after_epoch(self, learn):
         if learn.training and learn.valid_dl is not None: return

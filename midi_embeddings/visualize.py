@@ -11,7 +11,7 @@ __all__ = ['PALETTE', 'HEADLESS_FLAGS', 'PAGE_PROBE', 'tsne_2d', 'format_duratio
            'find_chromium', 'run_chromium', 'with_page_probe', 'read_dom', 'browser_check']
 
 # %% ../nbs/05_visualize.ipynb #123ad4f9
-import json, re, shutil, subprocess, tempfile
+import json, re, shutil, subprocess, tempfile, warnings
 from html import escape, unescape
 from pathlib import Path
 import numpy as np
@@ -240,13 +240,15 @@ class EmbeddingHistory:
                epoch:int,               # epoch the embeddings were computed after
                embeddings:np.ndarray    # song vectors [n_songs, d], the songs in `names` order
               ):
-        "Add a frame, dropping frames from `epoch` on (a resumed run redoes them), and save the file."
+        "Add a frame, dropping frames from `epoch` on (a resumed run redoes them), or all, with a warning, if theirs is another width; save the file."
         embeddings = np.asarray(embeddings, dtype=np.float32)
         if embeddings.ndim != 2 or len(embeddings) != len(self.names):
             raise ValueError(f'expected embeddings [{len(self.names)} songs, width], got shape {embeddings.shape}')
         keep = [i for i, saved_epoch in enumerate(self.epochs) if saved_epoch < epoch]
-        if keep and (width := self.embeddings[keep[0]].shape[1]) != embeddings.shape[1]:
-            raise ValueError(f'expected embeddings of width {width}, as the frames before epoch {epoch}; got {embeddings.shape[1]}')
+        if keep and (width := self.embeddings[keep[0]].shape[1]) != embeddings.shape[1]:  # e.g. a run of an older version, resumed
+            warnings.warn(f'{self.path}: its frames before epoch {epoch} have width {width}, this one {embeddings.shape[1]}; '
+                          'the history starts again from this frame')
+            keep = []
         self.epochs = [self.epochs[i] for i in keep] + [int(epoch)]
         self.embeddings = [self.embeddings[i] for i in keep] + [embeddings]
         self.save()

@@ -364,6 +364,8 @@ def check_resume(model:MIDITransformerEncoder, # the encoder the config builds
     if last is None: return
     saved, saved_tokenizer = load_checkpoint(last)
     if differing := _shape_differences(saved.cfg, model.cfg):
+        if 'bias=' in differing: raise ConfigError(f'train.resume: {last} is a run of an older midi-embeddings, whose blocks had biases; '
+                                             'this version cannot go on training it (it embeds): start a new run')
         raise ConfigError(f'train.resume: {last} has {differing}; resume with the settings the run started with')
     if tokenizer_identity(saved_tokenizer) != tokenizer_identity(tokenizer):
         raise ConfigError(f'train.resume: {last} was trained with another tokenizer; use dataset.tokenizer_path={last / "tokenizer.json"}')
