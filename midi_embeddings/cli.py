@@ -17,6 +17,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 import numpy as np
+from fastcore.imports import IN_NOTEBOOK
 from tqdm.auto import tqdm
 from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write_atomically, write_json
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search, unique_files
@@ -427,3 +428,6 @@ def main(argv:list[str]|None=None # arguments; None: the command line
         with sigterm_as_interrupt(), plain_warnings(): args.run(args)
     except (ValueError, OSError, ImportError) as error: sys.exit(f'midi-embeddings {args.command}: {error}')
     except KeyboardInterrupt as interrupt: sys.exit(_exit_code(interrupt))
+
+# %% ../nbs/07a_cli.ipynb #06a9aae6
+if __name__ == '__main__' and not IN_NOTEBOOK: main()  # `python -m midi_embeddings.cli ...` runs the `midi-embeddings` command
