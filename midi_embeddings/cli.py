@@ -139,6 +139,10 @@ def _collection_and_model(target:Path,          # a collection file or a model d
         raise ValueError(f'{target}: a folder, but neither a model directory nor a collection file; give the .npz that '
                          '`midi-embeddings embed` writes, or the model directory it was made with')
     path = collection or own_collection(target)
+    older = find_checkpoint(target) / COLLECTION_NAME  # where versions before session 16 kept a `best/` checkpoint's collection
+    if collection is None and not path.is_file() and older.is_file():
+        print(f'reading {older}, where an older version kept the collection (this version keeps it at {path})', file=sys.stderr)
+        return older, target
     if not path.is_file():
         raise ValueError(f'{path}: no embedded collection; make one with `midi-embeddings embed {target} FOLDER` '
                          '(or pass --collection FILE.npz)')

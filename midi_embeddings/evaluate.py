@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from miditok.utils import get_bars_ticks
 from .corpus import read_midi
 from .tokenize import encode_score
-from .train import find_checkpoint, set_seed, TFIDF_FILE
+from .train import find_checkpoint, TFIDF_FILE
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 
 # %% ../nbs/04_evaluate.ipynb #f726326f
@@ -563,8 +563,10 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
     if taken := sorted(set(others) & {'ours', 'encoder', 'tfidf', 'untrained'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
     scores = [_as_score(song) for song in songs]
     if len(scores) < 2: raise ValueError(f'model_report: {len(scores)} song{"s" * (len(scores) != 1)}; the report compares songs, give 2 at least')
-    set_seed(seed)
-    untrained = MIDITransformerEncoder(model.cfg).to(device or next(model.parameters()).device).eval()
+    with torch.random.fork_rng(devices=[]):  # the caller's generators are left as they were
+        torch.manual_seed(seed)
+        untrained = MIDITransformerEncoder(model.cfg)
+    untrained = untrained.to(device or next(model.parameters()).device).eval()
     fns = {'ours': encoder_embed_fn(model, tokenizer, device=device, tfidf=tfidf),
            **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if tfidf is not None else {}),
            **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None)

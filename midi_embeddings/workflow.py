@@ -11,7 +11,7 @@ __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'Train
            'check_resume', 'check_splits', 'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits',
            'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'resume_mismatch',
            'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs', 'trained_on', 'resume_error',
-           'launch_error', 'train']
+           'launch_error', 'train', 'run_splits', 'run_report']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -26,13 +26,13 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, check_label_table, write_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
-from .evaluate import evaluate_loss, model_report, TokenTfidf
+from .evaluate import evaluate_loss, model_report, checkpoint_tfidf, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
 # %% ../nbs/05a_workflow.ipynb #cbd999fd
@@ -469,15 +469,16 @@ def quality_report(model,          # the best checkpoint's model
                    splits:dict,    # `Song` lists under the keys of `split_songs`: validation and test are measured
                    cfg:DictConfig, # `seed`: the folds and the views
                    device,         # where to embed
-                   tfidf:TokenTfidf|None=None # the run's `training_tfidf`: 'ours' is the encoder beside it, 'encoder' the encoder alone
+                   tfidf:TokenTfidf|None=None, # the run's `training_tfidf`: 'ours' is the encoder beside it, 'encoder' the encoder alone
+                   others:dict|None=None       # more rows after ours, as `model_report` takes them: name -> (model, tokenizer) or an embed function
                   )->list[dict]:
-    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, TF-IDF, untrained encoder."
+    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, any `others`, TF-IDF, untrained encoder."
     held_out = splits['validation'] + splits['test']
     labels = [s.label for s in held_out] if any(s.label for s in held_out) else None  # songs without one: left out of the probes
     if labels is None: warnings.warn('no held-out song has a label (sub-folders of dataset.source, or dataset.labels_file): '
                                      'the report leaves out kNN and logistic regression')
     return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
-                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, tfidf=tfidf)
+                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, others=others, tfidf=tfidf)
 
 # %% ../nbs/05a_workflow.ipynb #6762ea66
 @contextmanager
@@ -587,8 +588,10 @@ def trained_on(model_dir:Path, # a checkpoint directory or a training directory 
     "The `paths` that the training split of the checkpoint's run held (the run's `songs.csv`, two folders above the checkpoint); [] if that is not known."
     checkpoint = find_checkpoint(Path(model_dir).expanduser())
     listed = checkpoint.resolve().parent.parent / 'songs.csv' if checkpoint else None
-    trained = {path for path, split in (listed_splits(listed) or {}).items() if split == 'train'} if listed else set()
-    return [path for path in paths if os.path.abspath(path) in trained]
+    splits = listed_splits(listed) if listed else None
+    if listed and listed.is_file() and splits is None:
+        warnings.warn(f'{listed} lists no splits (an older version wrote it): which of these songs the model was trained on is not known')
+    return [path for path in paths if splits and splits.get(os.path.abspath(path)) == 'train']
 
 # %% ../nbs/05a_workflow.ipynb #bdd8931a
 def resume_error(name:str,                 # the configuration, e.g. 'config' or 'tiny'
@@ -706,3 +709,27 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                      report=write_json(run_dir / 'report.json', dict(test=metrics, embeddings=report)))
         print('\nfiles written:\n' + '\n'.join(f'  {name}: {path}' for name, path in files.items()))
         return dict(test=metrics, embeddings=report, files=files)
+
+# %% ../nbs/05a_workflow.ipynb #762cca1a
+def run_splits(run_dir:Path # a training run's folder, holding its `songs.csv` (outputs/DATE/TIME)
+              )->dict:
+    "The run's training, validation and test `Song`s from its `songs.csv`, each split in the order the run measured it."
+    path = Path(run_dir).expanduser() / 'songs.csv'
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such file; give the folder of a training run (outputs/DATE/TIME)')
+    split_of = listed_splits(path)
+    if split_of is None: raise ValueError(f'{path} lists no splits (an older version wrote it): the songs the run held out are not known')
+    songs = sorted(read_manifest(path), key=lambda song: str(song.path))  # as `split_songs` orders each split
+    return {name: [song for song in songs if split_of[os.path.abspath(song.path)] == name] for name in ('train', 'validation', 'test')}
+
+# %% ../nbs/05a_workflow.ipynb #6547f938
+def run_report(run_dir:Path,          # a finished training run's folder (outputs/DATE/TIME)
+               others:dict|None=None, # more rows after ours: name -> (model, tokenizer), (model, tokenizer, tfidf) or an embed function `list[Score] -> [n, D]`
+               device:str='cpu'       # where to embed
+              )->list[dict]:
+    "The run's embedding report computed again from its folder (`config.yaml`, `songs.csv`, the best checkpoint): its `report.json` rows, with `others` beside ours."
+    run_dir = Path(run_dir).expanduser()
+    if not (run_dir / 'config.yaml').is_file(): raise FileNotFoundError(f"{run_dir / 'config.yaml'}: no such file; give the folder of a training run (outputs/DATE/TIME)")
+    cfg = OmegaConf.load(run_dir / 'config.yaml')
+    checkpoint = run_dir / cfg.train.model_name
+    model, tokenizer = load_checkpoint(checkpoint, device=device)
+    return quality_report(model, tokenizer, run_splits(run_dir), cfg, device, checkpoint_tfidf(checkpoint), others)
