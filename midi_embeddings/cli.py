@@ -23,6 +23,7 @@ from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, write
 from .embed import MIDIEmbedder, collection_index, embed_collection, identical_notes, load_collection, map_collection, near_duplicates, search, unique_files
 from .evaluate import NoTfidfError, model_report
 from .train import DEVICES, PRECISIONS, WandbStartError, find_checkpoint, load_train_state
+from . import __version__
 from .workflow import CONFIG_DIR, ConfigError, launch_error, run_name, train, trained_on, validate_config
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
@@ -268,6 +269,7 @@ def output_copied_to(path:Path # the log file, appended to
 
 # %% ../nbs/07a_cli.ipynb #1e7e5b39
 if not OmegaConf.has_resolver('run_name'): OmegaConf.register_new_resolver('run_name', run_name)
+if not OmegaConf.has_resolver('shipped_configs'): OmegaConf.register_new_resolver('shipped_configs', lambda: str(CONFIG_DIR.resolve()))  # `--help` names the folder
 
 def _program()->list[str]:
     "What started this run: `python script.py` or `midi-embeddings train`, inside torchrun when torchrun started it."
@@ -277,13 +279,24 @@ def _program()->list[str]:
     nodes = ['--standalone'] if world == local else [f'--nnodes={world // local}']  # several nodes: add your rendezvous options
     return ['torchrun', *nodes, f'--nproc_per_node={local}', *(program[1:] if program[0] == 'python' else ['--no-python', *program])]
 
+# %% ../nbs/07a_cli.ipynb #38c98c76
+def _config_folders(hydra_cfg # `HydraConfig.get()` of the run
+                   )->list[str]:
+    "The run's `--config-path` (in place of the program's own folder) and `--config-dir` (searched after it), absolute, as Hydra recorded them."
+    own = Path(sys.argv[0]).resolve().parent / 'configs' if sys.argv[0].endswith('.py') else CONFIG_DIR  # script.py's, or the package's
+    folders = []
+    for source in OmegaConf.select(hydra_cfg, 'runtime.config_sources', default=None) or []:
+        if source.provider == 'main' and Path(source.path).resolve() != own.resolve(): folders.append(f'--config-path={source.path}')
+        elif source.provider == 'command-line': folders.append(f'--config-dir={source.path}')
+    return folders
+
 # %% ../nbs/07a_cli.ipynb #3468f8d8
 def resume_command(hydra_cfg # `HydraConfig.get()` of the run
                   )->str:
     "The shell command that continues this run from its last checkpoint: its program, config and overrides, resumed."
     config = [] if hydra_cfg.job.config_name == 'config' else [f'--config-name={hydra_cfg.job.config_name}']
     kept = [o for o in hydra_cfg.overrides.task if not o.lstrip('+~').startswith(('train.resume=', 'hydra.run.dir='))]
-    return shlex.join([*_program(), *config, *kept, 'train.resume=true', f'hydra.run.dir={hydra_cfg.runtime.output_dir}'])
+    return shlex.join([*_program(), *_config_folders(hydra_cfg), *config, *kept, 'train.resume=true', f'hydra.run.dir={hydra_cfg.runtime.output_dir}'])
 
 # %% ../nbs/07a_cli.ipynb #0012fd08
 def _interrupted(cfg, hydra_cfg)->str:
@@ -353,6 +366,7 @@ def _share(interval:str, # '(0, 1]' or '[0, 1)'
 # %% ../nbs/07a_cli.ipynb #7913eb77
 def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')
     model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json, and tfidf.npz if trained with one) or a training directory holding best/'
     device_help = f'{DEVICES} (default: CUDA when available)'
@@ -416,7 +430,7 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
     evaluate.set_defaults(run=evaluate_command)
-    commands.add_parser('train', help='train a model; Hydra options and overrides as for `python script.py`', add_help=False)
+    commands.add_parser('train', help='train a model: Hydra overrides such as --config-name=tiny train.epochs=20 (as python script.py takes them; `train --help` lists them)', add_help=False)
     return parser
 
 # %% ../nbs/07a_cli.ipynb #ca7dbe79

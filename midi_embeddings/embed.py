@@ -599,6 +599,7 @@ def labelled_sample(collection_path:Path,            # a collection file written
     paths = collection['paths']
     if len(paths) < 2: raise ValueError(f'{collection_path}: {len(paths)} song; a map needs 2 at least')
     labels, root = collection_labels(paths, root, labels_file, label_columns)
+    if not any(labels) and not root.is_dir(): raise ValueError(f"root {root}: no such folder, and none of the collection's {len(paths)} files lies under it")
     if not any(labels):
         source = f'{labels_file} labels none of' if labels_file is not None else f'no sub-folder of {root} holds any of'
         warnings.warn(f"{source} the collection's {len(paths)} files: all are unlabelled")

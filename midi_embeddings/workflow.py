@@ -6,12 +6,12 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config',
-           'ConfigError', 'validate_config', 'unknown_key_error', 'load_config', 'run_name', 'announce', 'load_songs',
-           'make_datasets', 'training_tfidf', 'loader_workers', 'make_model', 'checkpoint_for', 'start_from_checkpoint',
-           'check_resume', 'check_splits', 'piece_copies', 'held_out_twins', 'twins_warning', 'corpus_splits',
-           'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report', 'rank_zero_speaks', 'resume_mismatch',
-           'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs', 'trained_on', 'resume_error',
-           'launch_error', 'train', 'run_splits', 'run_report']
+           'ConfigError', 'validate_config', 'config_dir_error', 'unknown_key_error', 'load_config', 'run_name',
+           'announce', 'load_songs', 'make_datasets', 'training_tfidf', 'loader_workers', 'make_model',
+           'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'piece_copies', 'held_out_twins',
+           'twins_warning', 'corpus_splits', 'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report',
+           'rank_zero_speaks', 'resume_mismatch', 'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs',
+           'trained_on', 'resume_error', 'launch_error', 'train', 'run_splits', 'run_report']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -167,15 +167,17 @@ def _config_keys(node:dict, prefix:str='')->list[str]:
 
 # %% ../nbs/05a_workflow.ipynb #07718949
 def _command_line(argv:list[str] # the command line of `python script.py` or `midi-embeddings train`
-                 )->tuple[str, list[str]]|None:
-    "(configuration name, overrides) of a command line; None when it holds one of Hydra's own options (--help, -m, --cfg, ...)."
-    name, overrides, args = 'config', [], iter(argv)
+                 )->tuple[str, list[str], Path|None]|None:
+    "(configuration name, overrides, `--config-dir` or None) of a command line; None when it holds another of Hydra's own options (--help, -m, --cfg, ...)."
+    name, overrides, search_dir, args = 'config', [], None, iter(argv)
     for arg in args:
         if arg in ('--config-name', '-cn'): name = next(args, name)
         elif arg.startswith('--config-name='): name = arg.partition('=')[2]
+        elif arg in ('--config-dir', '-cd'): search_dir = Path(next(args, '.')).expanduser()
+        elif arg.startswith('--config-dir='): search_dir = Path(arg.partition('=')[2]).expanduser()
         elif arg.startswith('-'): return None
         elif '=' in arg: overrides.append(arg)
-    return name, overrides
+    return name, overrides, search_dir
 
 # %% ../nbs/05a_workflow.ipynb #6ad11b5f
 def _near_key(key:str, keys:list[str])->str:
@@ -193,20 +195,34 @@ def _near_key(key:str, keys:list[str])->str:
     if same_name := [k for k in keys if k.rpartition('.')[2] == name]: return f'did you mean {same_name[0]}?'
     return f'{section or "the configuration"} has: {", ".join(siblings)}'
 
+# %% ../nbs/05a_workflow.ipynb #b2058878
+def config_dir_error(name:str,                # the configuration asked for
+                     config_dir:Path|None,    # folder of the shipped configurations; None: `CONFIG_DIR`
+                     search_dir:Path|None     # the command line's `--config-dir`: a folder of your own, searched after `config_dir`
+                    )->str|None:
+    "One line when the configuration `name` is in neither folder, `--config-dir` is no folder, or a file there is hidden by a shipped one of its name; None otherwise."
+    shipped = Path(config_dir or CONFIG_DIR)
+    if search_dir is not None and not Path(search_dir).is_dir(): return f'--config-dir {search_dir}: no such folder'
+    if search_dir is not None and (Path(search_dir) / f'{name}.yaml').is_file() and (shipped / f'{name}.yaml').is_file():
+        return (f"{Path(search_dir) / f'{name}.yaml'} is not read: Hydra reads the shipped {name}.yaml of {shipped} first; "
+                f'give your file a name of its own (it may start from the shipped one: defaults: [{name}, _self_])')
+    folders = [shipped, *([Path(search_dir)] if search_dir is not None else [])]
+    if any((folder / f'{name}.yaml').is_file() for folder in folders): return None
+    there = sorted({path.stem for folder in folders for path in folder.glob('*.yaml')})
+    return f"no configuration {name!r} in {' or '.join(map(str, folders))}; there are: {', '.join(there)}"
+
 # %% ../nbs/05a_workflow.ipynb #cd315219
 def unknown_key_error(argv:list[str],           # the command line of `python script.py` or `midi-embeddings train`
                       config_dir:Path|None=None  # folder of the configuration files; None: `CONFIG_DIR`
                      )->str|None:
     "One line naming a configuration that does not exist, or the first override whose key the configuration lacks and the key meant; None when all are known."
     if (command := _command_line(argv)) is None: return None
-    name, overrides = command
+    name, overrides, search_dir = command
     overridden = [key for key, _, _ in map(lambda override: override.partition('='), overrides)
                   if not key.startswith(('+', '~', 'hydra.', 'hydra/')) and '/' not in key]  # not Hydra's keys, nor a config group
-    folder = Path(config_dir or CONFIG_DIR)
-    if not (folder / f'{name}.yaml').is_file():
-        return f"no configuration {name!r} in {folder}; there are: {', '.join(sorted(path.stem for path in folder.glob('*.yaml')))}"
+    if error := config_dir_error(name, config_dir, search_dir): return error
     if not overridden: return None
-    try: keys = _config_keys(OmegaConf.to_container(load_config(name, config_dir=config_dir)))
+    try: keys = _config_keys(OmegaConf.to_container(load_config(name, config_dir=config_dir, search_dir=search_dir)))
     except (MissingConfigException, ConfigError): return None  # a missing or invalid configuration: said by Hydra or the run itself
     unknown = next((key for key in overridden if key not in keys), None)
     return None if unknown is None else f'unknown key {unknown}: {_near_key(unknown, keys)}'
@@ -214,16 +230,21 @@ def unknown_key_error(argv:list[str],           # the command line of `python sc
 # %% ../nbs/05a_workflow.ipynb #a0bdcab9
 CONFIG_DIR = Path(__file__).resolve().parent / 'configs' if '__file__' in globals() else Path('../configs').resolve()
 
-def load_config(name:str='config',     # a file of `configs/`, without `.yaml`
-                overrides:list[str]=(), # Hydra overrides, e.g. `['train.epochs=2']`
-                config_dir:Path=None    # folder holding the YAML files; default: `configs/`, shipped in the package
+def load_config(name:str='config',      # a file of `configs/` (or of `search_dir`), without `.yaml`
+                overrides:list[str]=(),  # Hydra overrides, e.g. `['train.epochs=2']`
+                config_dir:Path=None,    # folder holding the YAML files; default: `configs/`, shipped in the package
+                search_dir:Path=None     # a folder of your own configurations, searched after `config_dir`, as Hydra's `--config-dir`
                )->DictConfig:
     "The validated configuration `name` with `overrides`, composed by Hydra as `script.py` does."
     from hydra import compose, initialize_config_dir
     if isinstance(overrides, str): raise TypeError(f'overrides={overrides!r}: give a list, e.g. {overrides.split()}')
-    if error := unknown_key_error([f'--config-name={name}', *overrides], config_dir): raise ConfigError(error)
-    with initialize_config_dir(str(Path(config_dir or CONFIG_DIR).resolve()), version_base=None):
-        return validate_config(compose(name, overrides=list(overrides)))
+    if error := unknown_key_error([f'--config-name={name}', *([f'--config-dir={search_dir}'] * (search_dir is not None)), *overrides], config_dir):
+        raise ConfigError(error)
+    primary, overrides = Path(config_dir or CONFIG_DIR).resolve(), list(overrides)
+    if search_dir is not None and not (primary / f'{name}.yaml').is_file():  # yours, which may start from the shipped ones
+        primary, overrides = Path(search_dir).expanduser().resolve(), [*overrides, f'hydra.searchpath=[file://{primary}]']
+    with initialize_config_dir(str(primary), version_base=None):
+        return validate_config(compose(name, overrides=overrides))
 
 # %% ../nbs/05a_workflow.ipynb #fce79e1f
 def run_name()->str:
@@ -596,10 +617,11 @@ def trained_on(model_dir:Path, # a checkpoint directory or a training directory 
 # %% ../nbs/05a_workflow.ipynb #bdd8931a
 def resume_error(name:str,                 # the configuration, e.g. 'config' or 'tiny'
                  overrides:list[str],       # the command line's overrides, Hydra's own (`hydra.run.dir=...`) included
-                 config_dir:Path|None=None  # folder of the configuration files; None: `CONFIG_DIR`
+                 config_dir:Path|None=None, # folder of the configuration files; None: `CONFIG_DIR`
+                 search_dir:Path|None=None  # the command line's `--config-dir`
                 )->str|None:
     "One line when a command line resumes a run it cannot: without `hydra.run.dir`, in a folder that does not exist, or with other settings (`resume_mismatch`); None otherwise."
-    try: cfg = load_config(name, [o for o in overrides if not o.startswith(('hydra.', 'hydra/'))], config_dir)
+    try: cfg = load_config(name, [o for o in overrides if not o.startswith(('hydra.', 'hydra/'))], config_dir, search_dir)
     except (ConfigError, HydraException): return None  # said by Hydra or by the run itself
     if not cfg.train.resume: return None
     run_dirs = [o.partition('=')[2] for o in overrides if o.startswith('hydra.run.dir=')]
@@ -632,7 +654,9 @@ def launch_error(argv:list[str],          # the command line of `python script.p
                 )->str|None:
     "What stops the command line before Hydra starts, in one line: a value Hydra cannot read (`_unquoted_tilde`), an unknown key (`unknown_key_error`) or a resume that cannot be (`resume_error`); None if nothing does."
     if error := _unquoted_tilde(argv) or unknown_key_error(argv, config_dir): return error
-    return None if (command := _command_line(argv)) is None else resume_error(*command, config_dir)
+    if (command := _command_line(argv)) is None: return None
+    name, overrides, search_dir = command
+    return resume_error(name, overrides, config_dir, search_dir)
 
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
