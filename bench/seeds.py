@@ -8,6 +8,10 @@ is ahead, level or behind.
 
     python bench/seeds.py                                   # the default configuration, seeds 42 1 2 3
     python bench/seeds.py --set train.max_seq_len=128       # a variant, on the same seeds
+    python bench/seeds.py --out runs/seeds                  # again after an interruption: finished seeds are read back
+
+With `--out`, a seed whose run folder holds a finished run of the same configuration (its `report.json`, and a
+`config.yaml` equal to this seed's) is read back instead of trained again, and `seeds.json` is written after each seed.
 """
 import sys
 from pathlib import Path
@@ -15,8 +19,9 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
 import argparse, json, tempfile, time
 import numpy as np
+from omegaconf import OmegaConf
 from midi_embeddings.evaluate import REPORT_COLUMNS
-from midi_embeddings.workflow import load_config, train
+from midi_embeddings.workflow import load_config, train, validate_config
 
 MEASURES = [key for key in REPORT_COLUMNS if key != 'method']
 
@@ -27,12 +32,25 @@ def parse_args():
     p.add_argument('--out', type=Path, default=None, help='folder for the runs (default: a temporary folder)')
     return p.parse_args()
 
+def finished_rows(cfg, run_dir:Path)->list|None:
+    "The report rows of a finished run in `run_dir` trained with `cfg`; None if there is none."
+    report, config = run_dir / 'report.json', run_dir / 'config.yaml'
+    if not (report.is_file() and config.is_file()): return None
+    same = OmegaConf.to_container(OmegaConf.load(config), resolve=True) == OmegaConf.to_container(validate_config(cfg), resolve=True)
+    return json.loads(report.read_text())['embeddings'] if same else None
+
 def run_seed(seed:int, overrides:list, out:Path)->dict:
-    "{'ours': row, 'untrained': row, 'tfidf': row, 'minutes': m} of one training run."
+    "{'ours': row, 'untrained': row, 'tfidf': row, 'minutes': m} of one training run (m None when read back from `out`)."
     cfg = load_config('config', [*overrides, f'seed={seed}', f'dataset.tokenizer_path={out}/tokenizer-{seed}.json'])
-    start = time.perf_counter()
-    rows = {row['method']: row for row in train(cfg, out / f'seed-{seed}')['embeddings']}
-    return dict(ours=rows['ours'], untrained=rows['untrained'], tfidf=rows['tfidf'], minutes=(time.perf_counter() - start) / 60)
+    if (rows := finished_rows(cfg, out / f'seed-{seed}')) is not None:
+        print(f'seed {seed}: a finished run of this configuration read back from {out / f"seed-{seed}"}')
+        minutes = None
+    else:
+        start = time.perf_counter()
+        rows = train(cfg, out / f'seed-{seed}')['embeddings']
+        minutes = (time.perf_counter() - start) / 60
+    rows = {row['method']: row for row in rows}
+    return dict(ours=rows['ours'], untrained=rows['untrained'], tfidf=rows['tfidf'], minutes=minutes)
 
 def seeds_table(runs:dict, other:str='untrained')->str:
     "Markdown: one row per seed (ours / `other`), their means, and the seeds where ours is ahead / level / behind."
@@ -51,11 +69,13 @@ def seeds_table(runs:dict, other:str='untrained')->str:
 def main():
     args = parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix='seeds-'))
-    runs = {seed: run_seed(seed, args.set, out) for seed in args.seeds}
+    runs = {}
+    for seed in args.seeds:
+        runs[seed] = run_seed(seed, args.set, out)
+        (out / 'seeds.json').write_text(json.dumps({str(seed): run for seed, run in runs.items()}, indent=2))
     for other, what in (('untrained', 'untrained encoder'), ('tfidf', 'TF-IDF of the same tokens')):
         print(f'\n{" ".join(args.set) or "configs/config.yaml"}: ours / {what} of the same run\n\n{seeds_table(runs, other)}')
-    print('\nminutes per run: ' + ', '.join(f'seed {seed} {run["minutes"]:.1f}' for seed, run in runs.items()))
-    (out / 'seeds.json').write_text(json.dumps({str(seed): run for seed, run in runs.items()}, indent=2))
+    print('\nminutes per run: ' + ', '.join(f'seed {seed} ' + ('read back' if run['minutes'] is None else f'{run["minutes"]:.1f}') for seed, run in runs.items()))
     print(f'rows written to {out / "seeds.json"}')
 
 if __name__ == '__main__':
