@@ -2,8 +2,8 @@
 
 `midi-embeddings embed` calls `embed_collection`: files are read and tokenized in worker processes, and the model
 embeds them `chunk_size` songs at a time, windows batched across songs, under bf16 autocast where the hardware has
-bf16 (`--precision auto`, the default) or in fp32, and each row is put beside the song's token TF-IDF when the
-checkpoint holds one (`train.tfidf_share`, on by default); both precisions are measured, with how far their rows differ. The peer,
+bf16 (`--precision auto`, the default) or in fp32, and each row is put beside the song's token TF-IDF and melody n-grams when
+the checkpoint holds them (`train.tfidf_share`, `train.melody_share`, on by default); both precisions are measured, with how far their rows differ. The peer,
 measured in the same run on the same files with the same model, reads, tokenizes and embeds one song at a time in
 one process in fp32, and its time is split between the three stages. Starting the worker processes (once per
 process) is timed apart and counted against ours. Memory: the peak RSS of a whole `midi-embeddings embed` run, summed over its process
@@ -27,7 +27,7 @@ import torch
 from midi_embeddings.cli import main as cli_main
 from midi_embeddings.corpus import music21_corpus, read_midi, safe_map
 from midi_embeddings.embed import MIDIEmbedder, _SongReader, embed_collection
-from midi_embeddings.evaluate import TokenTfidf
+from midi_embeddings.evaluate import MelodyNgrams, TokenTfidf
 from midi_embeddings.tokenize import encode_score, load_or_train_tokenizer
 from midi_embeddings.train import save_checkpoint, set_seed, use_bf16
 from midi_embeddings.transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
@@ -81,7 +81,7 @@ class PeakRSS:
     def total(self)->float: return sum(self.peaks.values())
 
 def make_model(files:list, folder:Path)->Path:
-    "An untrained encoder of configs/config.yaml's shape with a BPE tokenizer and a token TF-IDF (as training keeps one) learned on 50 of `files`, saved as a checkpoint."
+    "An untrained encoder of configs/config.yaml's shape with a BPE tokenizer and a token TF-IDF learned on 50 of `files`, and melody n-grams (as training keeps them), saved as a checkpoint."
     cfg = load_config()
     tokenizer = load_or_train_tokenizer(folder / 'tokenizer.json', files[:50], vocab_size=cfg.dataset.vocab_size, workers=2)
     set_seed(0)
@@ -89,10 +89,11 @@ def make_model(files:list, folder:Path)->Path:
     model = MIDITransformerEncoder(EncoderConfig(vocab_size=len(tokenizer), pad_id=tokenizer.pad_token_id, **shape))
     tfidf = (TokenTfidf.fit([encode_score(tokenizer, read_midi(path)) for path in files[:50]], dims=cfg.train.tfidf_dims,
                             share=cfg.train.tfidf_share) if cfg.train.tfidf_share else None)
-    return save_checkpoint(folder / 'model', model, tokenizer, tfidf=tfidf)
+    melody = MelodyNgrams(tokenizer, cfg.train.melody_ngram, cfg.train.melody_dims, cfg.train.melody_share) if cfg.train.melody_share else None
+    return save_checkpoint(folder / 'model', model, tokenizer, tfidf=tfidf, melody=melody)
 
-def plain_loop(model, tokenizer, tfidf, files:list, batch_size:int)->dict:
-    "Read, tokenize and embed one song at a time in this process (the encoder's row beside the song's TF-IDF when `tfidf`); seconds spent in each stage."
+def plain_loop(model, tokenizer, sides:list, files:list, batch_size:int)->dict:
+    "Read, tokenize and embed one song at a time in this process (the encoder's row beside each of `sides`, the song's TF-IDF and melody); seconds spent in each stage."
     seconds, window = dict(read=0.0, tokenize=0.0, model=0.0, tfidf=0.0), model.cfg.max_seq_len
     for path in files:
         start = time.perf_counter()
@@ -104,7 +105,8 @@ def plain_loop(model, tokenizer, tfidf, files:list, batch_size:int)->dict:
         rows = embed_songs(model, [dict(input_ids=ids[i:i + window], song_idx=0) for i in range(0, len(ids), window)], batch_size,
                            progress=False)
         embedded = time.perf_counter()
-        if tfidf is not None: tfidf.beside(rows, [ids.numpy()])
+        for side in sides:
+            if side is not None: rows = side.beside(rows, [ids.numpy()])
         seconds['read'] += read - start; seconds['tokenize'] += tokenized - read
         seconds['model'] += embedded - tokenized; seconds['tfidf'] += time.perf_counter() - embedded
     return seconds
@@ -165,22 +167,22 @@ def main():
         files = corpus[:args.limit]
         embedder.embed(files[:1])  # warm-up: the first forward pass allocates
         startup = start_workers(embedder, files, args.workers)
-        plain = plain_loop(embedder.model, embedder.tokenizer, embedder.tfidf, files, args.batch_size)
+        plain = plain_loop(embedder.model, embedder.tokenizer, [embedder.tfidf, embedder.melody], files, args.batch_size)
         plain_wall = sum(plain.values())
         runs = {precision: ours(model_dir, files, workdir / f'{precision}.npz', precision, args) for precision in ('fp32', 'auto')}
         n_kept = len(runs['fp32'][2]['paths'])
         cfg, bf16 = embedder.model.cfg, use_bf16('auto', args.device)
-        beside = f' beside a {embedder.tfidf.dim}-column token TF-IDF' if embedder.tfidf is not None else ''
+        beside = ''.join(f' beside {part.dim}-column {name}' for name, part in (('token TF-IDF', embedder.tfidf), ('melody n-grams', embedder.melody)) if part is not None)
         print(f'{len(files)} {args.source} files ({n_kept} embedded); model {cfg.embed_dim} dim{beside}, {cfg.num_layers} layers, '
               f'window {cfg.max_seq_len}, {embedder.model.n_params() / 1e6:.1f}M parameters; {args.device}, '
               f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}')
         print(f'plain loop (1 process, one song at a time, fp32): {plain_wall:6.1f} s = read {plain["read"]:.2f} + tokenize '
-              f'{plain["tokenize"]:.2f} + model {plain["model"]:.2f} + TF-IDF {plain["tfidf"]:.2f} -> {n_kept / plain_wall:6.2f} songs/s')
+              f'{plain["tokenize"]:.2f} + model {plain["model"]:.2f} + TF-IDF and melody {plain["tfidf"]:.2f} -> {n_kept / plain_wall:6.2f} songs/s')
         print(f'starting {args.workers} workers: {startup:.2f} s (counted in the ratios below; the worker server, started once per '
               'process, started earlier in this one)')
         for precision, (wall, model_seconds, _) in runs.items():
             name = f"{precision}{' = bf16 here' if precision == 'auto' and bf16 else ' = fp32 here' if precision == 'auto' else ''}"
-            print(f'midi-embeddings embed --precision {name} ({args.workers} workers): {wall:6.1f} s = model{" and TF-IDF" * bool(beside)} {model_seconds:.2f} + '
+            print(f'midi-embeddings embed --precision {name} ({args.workers} workers): {wall:6.1f} s = model{" with what is beside it" * bool(beside)} {model_seconds:.2f} + '
                   f'waiting for workers {wall - model_seconds:.2f} -> {n_kept / (wall + startup):6.2f} songs/s with the start, '
                   f'{plain_wall / (wall + startup):.2f}x the plain loop')
         cosines = (runs['fp32'][2]['embeddings'] * runs['auto'][2]['embeddings']).sum(1)

@@ -13,7 +13,8 @@ themselves share, with matchers that compare two halves note by note instead of 
   held-out tunes. One sum uses absolute pitches (key included); the other only what a transposition keeps.
 
 With `--run`, instead, a trained run's own held-out songs, scored as its report scores them (kNN, excerpts, halves,
-transposition): the run's song embeddings as `MIDIEmbedder` gives them, alone and beside a binary melody n-gram vector
+transposition): the run's song embeddings as `MIDIEmbedder` gives them without their own hashed melody n-grams
+(`melody_share=0`; session 27 built those in), alone and beside a binary melody n-gram vector
 (unit length, weighted so that a cosine is `1 - share` times the embeddings' plus `share` times the n-grams').
 
     python bench/halves_ceiling.py                            # about a minute on 2 cores once the folk corpus is converted
@@ -128,7 +129,7 @@ def run_beside_melody(run_dir:Path):
     held_out = splits['validation'] + splits['test']
     labels = np.array([song.label for song in held_out])
     views = song_views([read_midi(song.path) for song in held_out], seed=cfg.seed)
-    embedder = MIDIEmbedder.from_pretrained(run_dir / cfg.train.model_name)
+    embedder = MIDIEmbedder.from_pretrained(run_dir / cfg.train.model_name, melody_share=0)  # its own hashed melody left out: the exact one is measured here
     ours = {name: sparse.csr_matrix(embedder.embed(views[name])) for name in VIEWS}
     print(f'\n{run_dir}: {len(held_out)} held-out songs, its embeddings ({embedder.layout}) beside a melody n-gram vector\n')
     print('| melody n-grams | share | kNN | crop top1 | crop MRR | halves top1 | transpose top1 |\n|---|---|---|---|---|---|---|')

@@ -112,7 +112,10 @@ def embed_command(args:argparse.Namespace):
     out = args.out or own_collection(args.model_dir)
     resumed = args.resume and out.exists()
     share = _peek(out, 'tfidf_share') if resumed and args.tfidf_share is None else args.tfidf_share  # resumed: as the collection was made
-    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, None if share is None else float(share))
+    melody = args.melody_share
+    if resumed and melody is None and share is not None: melody = _peek(out, 'melody_share') or 0.0  # recorded since session 27: before, none
+    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, None if share is None else float(share),
+                                            None if melody is None else float(melody))
     files = _input_files(args.inputs)
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     print(f'rows of {embedder.layout}', file=sys.stderr)
@@ -155,7 +158,8 @@ def similar_command(args:argparse.Namespace):
     collection_path, model_dir = _collection_and_model(args.target, args.collection)
     collection = load_collection(collection_path)
     model_dir, share = model_dir or collection['model_dir'], collection['tfidf_share']
-    try: embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, args.precision, share)  # the query embedded as the rows were
+    melody = None if share is None else collection['melody_share'] or 0.0  # a collection from before session 27 has no melody
+    try: embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, args.precision, share, melody)  # the query embedded as the rows were
     except NoTfidfError:
         raise ValueError(f'{collection_path} holds rows made beside a token TF-IDF (share {share:g}), which the model in {model_dir} '
                          'lacks; search it with the model that made it') from None
@@ -167,7 +171,7 @@ def similar_command(args:argparse.Namespace):
                          f'{Path(embedder.model_dir).resolve()}; search it with that model, or embed the collection again with this one')
     if collection['model_id'] and collection['model_id'] != embedder.model_id:
         raise ValueError(f'{collection_path} was embedded by another model than the one now in {embedder.model_dir} '
-                         '(its weights, tokenizer or TF-IDF differ); embed the collection again with this model')
+                         '(its weights, tokenizer, TF-IDF or melody settings differ); embed the collection again with this model')
     if args.query.is_dir(): raise ValueError(f'{args.query}: a folder; the query is one MIDI file')
     query, own_file = embedder.embed([args.query])[0], os.path.realpath(args.query)
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
@@ -180,7 +184,7 @@ def similar_command(args:argparse.Namespace):
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
     _check_out(args.out, ('.json',), 'a .json report')
-    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, tfidf_share=args.tfidf_share)
+    embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, tfidf_share=args.tfidf_share, melody_share=args.melody_share)
     others = {os.path.normpath(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}  # a row's name: the path as given, tidied
     if len(others) < len(args.against): raise ValueError('--against names a model twice')
     songs = [song for song in folder_corpus(args.folder, labels_from_folders=True, labels_file=args.labels, label_columns=args.label_columns,
@@ -201,10 +205,11 @@ def evaluate_command(args:argparse.Namespace):
         print(f'{len(songs)} files without labels ({why}): retrieval measures only', file=sys.stderr)
         labels = None
     rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
-                        device=embedder.device, others={name: (other.model, other.tokenizer, other.tfidf) for name, other in others.items()},
-                        tfidf=embedder.tfidf)
+                        device=embedder.device, others={name: (other.model, other.tokenizer, other.tfidf, other.melody) for name, other in others.items()},
+                        tfidf=embedder.tfidf, melody=embedder.melody)
     if args.out:
-        write_json(args.out, dict(model_dir=str(embedder.model_dir), tfidf_share=embedder.tfidf_share, folder=str(args.folder), rows=rows,
+        write_json(args.out, dict(model_dir=str(embedder.model_dir), tfidf_share=embedder.tfidf_share, melody_share=embedder.melody_share,
+                                  folder=str(args.folder), rows=rows,
                                   against={name: str(other.model_dir) for name, other in others.items()}))
         print(f'report written to {args.out}', file=sys.stderr)
 
@@ -368,11 +373,13 @@ def _parser()->argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='midi-embeddings', description='Embed MIDI files with a trained model, find similar songs and near-duplicates, map a collection, report how good a model is on your files, train a model.')
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = parser.add_subparsers(dest='command', required=True, metavar='{embed,similar,duplicates,map,evaluate,train}')
-    model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json, and tfidf.npz if trained with one) or a training directory holding best/'
+    model_help = 'checkpoint directory (model.safetensors, config.json, tokenizer.json, and tfidf.npz and melody.json if trained with them) or a training directory holding best/'
     device_help = f'{DEVICES} (default: CUDA when available)'
     precision_help = 'auto: bf16 autocast where the hardware has bf16 (GPUs from Ampere on, CPUs with AVX512-BF16 or AMX), else fp32 (default); bf16; fp32: exact rows'
     tfidf_help = ("share of a cosine that the checkpoint's token TF-IDF decides, in [0, 1) (default: the share it was trained with; "
-                  '0: the encoder alone, fewer columns, for style or millions of songs; more: the same piece found more surely)')
+                  '0: none, fewer columns, for style or millions of songs; more: the same piece found more surely)')
+    melody_help = ("share of a cosine that the melody's n-grams of (interval, time) steps decide, in [0, 1) (default: the share it was trained with; "
+                   '0: none; any checkpoint can be given them: nothing is learned; more: transposed copies and other parts of a tune found more surely)')
     embed = commands.add_parser('embed', help='embed MIDI files into a collection file (.npz)')
     embed.add_argument('model_dir', type=Path, metavar='MODEL_DIR', help=model_help)
     embed.add_argument('inputs', type=Path, nargs='+', metavar='INPUT', help='MIDI files or folders (searched recursively)')
@@ -381,6 +388,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--device', help=device_help)
     embed.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
     embed.add_argument('--tfidf-share', type=_share('[0, 1)'), help=tfidf_help + '; recorded in the collection, so that `similar` embeds its queries alike and --resume goes on with it')
+    embed.add_argument('--melody-share', type=_share('[0, 1)'), help=melody_help + '; recorded in the collection as the TF-IDF share is')
     embed.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     embed.add_argument('--chunk-size', type=_at_least(1), default=256, help='songs embedded together; memory holds one chunk (default: 256)')
     embed.add_argument('--resume', action='store_true', help='keep the songs already in the collection file (an interrupted run) and embed the rest')
@@ -389,7 +397,7 @@ def _parser()->argparse.ArgumentParser:
     embed.set_defaults(run=embed_command)
     similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
-    similar.add_argument('query', type=Path, metavar='QUERY', help="a MIDI file, embedded as the collection's rows were (model and TF-IDF share)")
+    similar.add_argument('query', type=Path, metavar='QUERY', help="a MIDI file, embedded as the collection's rows were (model, TF-IDF and melody shares)")
     similar.add_argument('--k', type=_at_least(1), default=10, help='songs to print (default: 10)')
     similar.add_argument('--collection', type=Path, help='collection file to search, with MODEL_DIR')
     similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
@@ -427,6 +435,7 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('--seed', type=int, default=42, help="seed of the untrained encoder's weights, the folds, the views and --limit's draw (default: 42)")
     evaluate.add_argument('--device', help=device_help)
     evaluate.add_argument('--tfidf-share', type=_share('[0, 1)'), help=tfidf_help + "; for MODEL_DIR's row, 'ours' (--against models keep theirs)")
+    evaluate.add_argument('--melody-share', type=_share('[0, 1)'), help=melody_help + "; for MODEL_DIR's row, 'ours'")
     evaluate.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
     evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
     evaluate.set_defaults(run=evaluate_command)

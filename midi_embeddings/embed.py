@@ -23,7 +23,7 @@ from .corpus import balanced_subset, folder_label, midi_files, read_labels, read
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
-from .evaluate import TokenTfidf, NoTfidfError, checkpoint_tfidf
+from .evaluate import MelodyNgrams, TokenTfidf, NoTfidfError, checkpoint_melody, checkpoint_tfidf
 from .visualize import tsne_html
 
 # %% ../nbs/07_embed.ipynb #58ab890a
@@ -68,14 +68,15 @@ def unique_files(items # a MIDI file or folder, or a list of them, as `files_of`
 
 # %% ../nbs/07_embed.ipynb #f50c4e74
 class MIDIEmbedder:
-    "A trained encoder, its tokenizer and its token TF-IDF: MIDI songs in, one L2-normalised float32 row per song out."
+    "A trained encoder, its tokenizer, its token TF-IDF and melody n-grams: MIDI songs in, one L2-normalised float32 row per song out."
     def __init__(self, model:MIDITransformerEncoder, # the encoder, in eval mode
                  tokenizer,                          # the tokenizer it was trained with
                  model_dir:Path|None=None,           # where it was loaded from
                  precision:str='auto',               # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
-                 tfidf:TokenTfidf|None=None          # the checkpoint's projected token TF-IDF, put beside the encoder's rows; None: the encoder alone
+                 tfidf:TokenTfidf|None=None,         # the checkpoint's projected token TF-IDF, put beside the encoder's rows; None: none
+                 melody:MelodyNgrams|None=None       # the checkpoint's melody n-grams, put beside those; None: none (neither: the encoder alone)
                 ):
-        self.model, self.tokenizer, self.model_dir, self.tfidf = model.eval(), tokenizer, model_dir, tfidf
+        self.model, self.tokenizer, self.model_dir, self.tfidf, self.melody = model.eval(), tokenizer, model_dir, tfidf, melody
         self.device = next(model.parameters()).device
         self.bf16 = use_bf16(precision, self.device)
 
@@ -83,46 +84,55 @@ class MIDIEmbedder:
     def from_pretrained(cls, model_dir,    # a checkpoint directory (model.safetensors, config.json, tokenizer.json) or a training directory holding `best/`
                         device=None,       # 'cpu', 'cuda', 'cuda:N', 'mps'; None: CUDA when available, else the CPU
                         precision='auto',  # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
-                        tfidf_share:float|None=None  # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: the encoder alone
+                        tfidf_share:float|None=None, # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: none
+                        melody_share:float|None=None # share of a cosine the melody's n-grams decide, in [0, 1); None: as trained; 0: none
                        ):
         "The embedder of the checkpoint in `model_dir`; a clear error if it is missing or broken."
         device = resolve_device(device) if device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
         model, tokenizer = load_checkpoint(model_dir, device)
-        return cls(model, tokenizer, Path(model_dir), precision, checkpoint_tfidf(model_dir, tfidf_share))
+        return cls(model, tokenizer, Path(model_dir), precision, checkpoint_tfidf(model_dir, tfidf_share),
+                   checkpoint_melody(model_dir, tokenizer, melody_share))
 
     @property
-    def dim(self)->int: return self.model.cfg.embed_dim + (self.tfidf.dim if self.tfidf is not None else 0)
+    def dim(self)->int: return self.model.cfg.embed_dim + sum(part.dim for part in (self.tfidf, self.melody) if part is not None)
 
     @property
     def tfidf_share(self)->float: return self.tfidf.share if self.tfidf is not None else 0.0
 
     @property
+    def melody_share(self)->float: return self.melody.share if self.melody is not None else 0.0
+
+    @property
     def layout(self)->str:
         "What a row holds, in words."
-        if self.tfidf is None: return f'{self.dim:,} columns: the encoder alone'
-        return f"{self.dim:,} columns: the encoder's {self.model.cfg.embed_dim:,} beside the token TF-IDF's {self.tfidf.dim:,}, TF-IDF share {self.tfidf_share:g}"
+        if self.tfidf is None and self.melody is None: return f'{self.dim:,} columns: the encoder alone'
+        parts = [f"the {owner} {part.dim:,}, {share} share {part.share:g}" for owner, share, part in
+                 (("token TF-IDF's", 'TF-IDF', self.tfidf), ("melody n-grams'", 'melody', self.melody)) if part is not None]
+        return f"{self.dim:,} columns: the encoder's {self.model.cfg.embed_dim:,} beside " + '; beside '.join(parts)
 
     def __repr__(self): return f'MIDIEmbedder({self.model_dir}: {self.layout})'
 
     @cached_property
     def model_id(self)->str:
-        "A fingerprint of the weights, the tokenizer and the TF-IDF: the same for one checkpoint wherever it lies, another after retraining."
+        "A fingerprint of the weights, the tokenizer, the TF-IDF and the melody's settings: the same for one checkpoint wherever it lies, another after retraining."
         digest = hashlib.sha256(tokenizer_identity(self.tokenizer).encode())
         for name, tensor in sorted(self.model.state_dict().items()):
             digest.update(name.encode()); digest.update(tensor.detach().float().cpu().numpy().tobytes())
         if self.tfidf is not None: digest.update(self.tfidf.fingerprint())
+        if self.melody is not None: digest.update(b'melody' + self.melody.fingerprint())
         return digest.hexdigest()[:16]
 
     def embed_ids(self, song_ids:list,      # token ids of each song, from `_song_ids`
                   batch_size:int=16,        # windows per forward pass
                   progress:bool=False       # a progress bar over windows
                  )->np.ndarray:
-        "One row per song of token ids [n, D]; windows of long songs averaged by length; beside the song's TF-IDF when the checkpoint has one."
+        "One row per song of token ids [n, D]; windows of long songs averaged by length; beside the song's TF-IDF and melody when the checkpoint has them."
         if not song_ids: return np.zeros((0, self.dim), np.float32)
         windows = song_windows(song_ids, self.model.cfg.max_seq_len)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             rows = embed_songs(self.model, windows, batch_size, progress=progress).astype(np.float32)
-        return rows if self.tfidf is None else self.tfidf.beside(rows, song_ids)
+        if self.tfidf is not None: rows = self.tfidf.beside(rows, song_ids)
+        return rows if self.melody is None else self.melody.beside(rows, song_ids)
 
     def _ids(self, song, position:int)->np.ndarray:
         "Token ids of a score or a MIDI file; a ValueError naming the file (or the position) if it cannot be used."
@@ -190,7 +200,7 @@ def file_stamp(path # a file
     return info.st_size, info.st_mtime_ns
 
 # %% ../nbs/07_embed.ipynb #8ba1c5b6
-COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')  # and `model_id` since session 10, `tfidf_share` since session 18, `stamps` since session 22
+COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')  # and `model_id` since session 10, `tfidf_share` since session 18, `stamps` since session 22, `melody_share` since session 27
 
 def save_collection(path:Path,             # the .npz file to write
                     embeddings:np.ndarray, # [n, D] rows
@@ -199,13 +209,15 @@ def save_collection(path:Path,             # the .npz file to write
                     model_dir:Path,        # the checkpoint the rows come from
                     model_id:str='',       # its `MIDIEmbedder.model_id`
                     tfidf_share:float|None=None, # its `MIDIEmbedder.tfidf_share`; None: not recorded
-                    stamps:list|None=None  # `file_stamp` of each file of `paths`, then of `skipped`, before it was read; None: not recorded
+                    stamps:list|None=None, # `file_stamp` of each file of `paths`, then of `skipped`, before it was read; None: not recorded
+                    melody_share:float|None=None # its `MIDIEmbedder.melody_share`; None: not recorded
                    )->Path:
     "Write an embedded collection atomically; return its path."
     arrays = dict(embeddings=np.asarray(embeddings, np.float32), paths=np.array([str(p) for p in paths], dtype=str),
                   skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())),
                   model_id=np.array(model_id))
     if tfidf_share is not None: arrays['tfidf_share'] = np.float64(tfidf_share)
+    if melody_share is not None: arrays['melody_share'] = np.float64(melody_share)
     if stamps is not None: arrays['stamps'] = np.array([stamp or (-1, -1) for stamp in stamps], np.int64).reshape(-1, 2)
     write_atomically(Path(path), lambda file: np.savez(file, **arrays))
     return Path(path)
@@ -232,13 +244,13 @@ def _mapped_array(path:Path, # an .npz archive
 # %% ../nbs/07_embed.ipynb #286bb533
 def load_collection(path:Path # a file written by `save_collection`
                    )->dict:
-    "The collection at `path`: `embeddings` [n, D] float32 (read-only, mapped from the file), `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files), `tfidf_share` and `stamps` (None in older files)."
+    "The collection at `path`: `embeddings` [n, D] float32 (read-only, mapped from the file), `paths` and `skipped` (lists), `model_dir` (a Path), `model_id` ('' in older files), `tfidf_share`, `melody_share` and `stamps` (None in older files)."
     if Path(path).is_dir(): raise ValueError(f'{path}: a folder, not a collection file (the .npz that `midi-embeddings embed` writes)')
     if not Path(path).is_file(): raise ValueError(f'{path}: no such collection file')
     if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a collection file (not an .npz archive; write one with `midi-embeddings embed`)')
     try:
         with np.load(path, allow_pickle=False) as data:
-            found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id', 'tfidf_share', 'stamps') and key != 'embeddings'}
+            found = {key: data[key] for key in data.files if key in (*COLLECTION_KEYS, 'model_id', 'tfidf_share', 'melody_share', 'stamps') and key != 'embeddings'}
             if 'embeddings' in data.files:
                 mapped = _mapped_array(path, 'embeddings')
                 found['embeddings'] = data['embeddings'] if mapped is None else mapped  # not mappable: read whole
@@ -249,6 +261,7 @@ def load_collection(path:Path # a file written by `save_collection`
     return dict(embeddings=found['embeddings'], paths=found['paths'].tolist(),
                 skipped=[tuple(row) for row in found['skipped'].tolist()], model_dir=Path(str(found['model_dir'])),
                 model_id=str(found.get('model_id', '')), tfidf_share=float(found['tfidf_share']) if 'tfidf_share' in found else None,
+                melody_share=float(found['melody_share']) if 'melody_share' in found else None,
                 stamps=[(size, mtime) if size >= 0 else None for size, mtime in found['stamps'].tolist()] if 'stamps' in found else None)
 
 # %% ../nbs/07_embed.ipynb #618c5a63
@@ -256,17 +269,23 @@ def _resume_error(earlier:dict,          # the collection being resumed (`load_c
                   embedder:MIDIEmbedder, # the model resuming it
                   out:Path               # its file
                  )->str|None:
-    "Why `embedder` cannot go on with `earlier` (another model, or the same with another TF-IDF share); None if it can."
+    "Why `embedder` cannot go on with `earlier` (another model, or the same with other shares); None if it can."
     if not earlier['model_id']: same = earlier['model_dir'] == Path(embedder.model_dir).resolve()  # written before session 10
     else: same = earlier['model_id'] == embedder.model_id
     if same: return None
-    share = earlier['tfidf_share']
-    if share is not None and share != embedder.tfidf_share:
-        try: at_share = MIDIEmbedder(embedder.model, embedder.tokenizer, embedder.model_dir, tfidf=checkpoint_tfidf(embedder.model_dir, share))
-        except NoTfidfError: at_share = None
-        if at_share is not None and at_share.model_id == earlier['model_id']:
-            return (f"{out} was embedded with a TF-IDF share of {share:g}, not {embedder.tfidf_share:g}: resume with that share "
-                    f"(tfidf_share={share:g}, --tfidf-share {share:g}), or write another file")
+    shares = dict(tfidf=earlier['tfidf_share'], melody=earlier['melody_share'] or 0.0)  # a file from before session 27: no melody
+    now = dict(tfidf=embedder.tfidf_share, melody=embedder.melody_share)
+    differ = [(name, share) for name, share in shares.items() if share != now[name]]
+    if shares['tfidf'] is not None and differ:
+        try: at_shares = MIDIEmbedder(embedder.model, embedder.tokenizer, embedder.model_dir, tfidf=checkpoint_tfidf(embedder.model_dir, shares['tfidf']),
+                                      melody=checkpoint_melody(embedder.model_dir, embedder.tokenizer, shares['melody']))
+        except NoTfidfError: at_shares = None
+        if at_shares is not None and at_shares.model_id == earlier['model_id']:
+            said = {'tfidf': 'a TF-IDF share', 'melody': 'a melody share'}
+            return (f"{out} was embedded with {' and '.join(f'{said[name]} of {share:g}' for name, share in differ)}, not "
+                    f"{' and '.join(f'{now[name]:g}' for name, _ in differ)}: "
+                    f"resume with {'that share' if len(differ) == 1 else 'those shares'} ({', '.join(f'{name}_share={share:g}' for name, share in differ)}, "
+                    f"{' '.join(f'--{name}-share {share:g}' for name, share in differ)}), or write another file")
     return (f"{out} was embedded by another model ({earlier['model_dir']}, as it was then), not the one in "
             f"{Path(embedder.model_dir).resolve()}: resume with that model, or write another file")
 
@@ -324,7 +343,8 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
         rows[start:start + len(chunk)] = earlier['embeddings'][chunk]
     del earlier  # its rows are mapped from `out`, which `save` replaces (Windows refuses to replace a mapped file)
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
-        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share, kept_stamps + skipped_stamps)
+        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share, kept_stamps + skipped_stamps,
+                                 embedder.melody_share)
     last_save, before = time.monotonic(), len(kept)
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
@@ -339,7 +359,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
         report_skips(skipped[len(remembered):], len(kept), 'embedding', remembered)
     if not kept: warnings.warn(f'none of the {len(named)} files could be read: nothing written to {out}')
     return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id,
-                tfidf_share=embedder.tfidf_share, stamps=kept_stamps + skipped_stamps, embedded=len(kept) - before)
+                tfidf_share=embedder.tfidf_share, melody_share=embedder.melody_share, stamps=kept_stamps + skipped_stamps, embedded=len(kept) - before)
 
 # %% ../nbs/07_embed.ipynb #7b68b6aa
 def _best(scores:np.ndarray, ids:np.ndarray, k:int)->tuple:

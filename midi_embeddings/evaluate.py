@@ -8,11 +8,12 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/evaluate.html.md"""
 __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'label_list', 'stratified_folds', 'votes_nearer_first', 'knn_hits',
            'knn_accuracy', 'logreg_hits', 'logreg_accuracy', 'retrieval_ranks', 'retrieval_scores', 'crop_score',
            'split_halves', 'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf', 'tfidf_embeddings',
-           'tfidf_embed_fn', 'encoder_embed_fn', 'song_views', 'report_table', 'bootstrap_intervals', 'interval_table',
-           'probe_mask', 'checked_rows', 'embedding_report', 'model_report']
+           'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'encoder_embed_fn', 'song_views',
+           'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask', 'checked_rows', 'embedding_report',
+           'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
-import math, numbers, warnings
+import json, math, numbers, warnings
 from typing import Callable
 import numpy as np
 import symusic
@@ -32,7 +33,7 @@ from tqdm.auto import tqdm
 from miditok.utils import get_bars_ticks
 from .corpus import read_midi
 from .tokenize import encode_score
-from .train import find_checkpoint, TFIDF_FILE
+from .train import find_checkpoint, TFIDF_FILE, MELODY_FILE
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 
 # %% ../nbs/04_evaluate.ipynb #f726326f
@@ -365,21 +366,117 @@ def tfidf_embed_fn(tokenizer,              # the project's miditok tokenizer
     tfidf = TokenTfidf.fit(token_ids(fit_scores), ngram_range)
     return lambda scores: tfidf.transform(token_ids(scores))
 
+# %% ../nbs/04_evaluate.ipynb #4575cef8
+def melody_line(score:symusic.Score # a song in ticks
+               )->tuple[np.ndarray, np.ndarray]:
+    "The top note at each onset of the pitched tracks: its pitch, and the time to the next onset (the last: to the end) in twelfths of a beat, at most 96."
+    notes = [track.notes.numpy() for track in score.tracks if not track.is_drum and track.note_num()]
+    if not notes: return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    time = np.concatenate([n['time'] for n in notes]).astype(np.int64)
+    pitch = np.concatenate([n['pitch'] for n in notes]).astype(np.int64)
+    order = np.lexsort((-pitch, time))  # by onset, the highest pitch first
+    time, pitch = time[order], pitch[order]
+    top = np.r_[True, np.diff(time) > 0]
+    time, pitch = time[top], pitch[top]
+    return pitch, np.minimum(np.diff(np.r_[time, score.end()]) * 12 // score.ticks_per_quarter, 96)
+
+# %% ../nbs/04_evaluate.ipynb #d646f1c0
+def _melody_grams(pitch:np.ndarray, time:np.ndarray, # `melody_line`
+                  n:int                              # steps an n-gram spans
+                 )->np.ndarray:
+    "The distinct n-grams of (interval, time to the next onset) steps of a melody, each hashed to a uint64."
+    if len(pitch) <= n: return np.zeros(0, np.uint64)
+    steps = ((np.clip(np.diff(pitch), -127, 127) + 128) << 7 | time[1:]).astype(np.uint64)  # 15 bits a step
+    grams = np.zeros(len(steps) - n + 1, np.uint64)
+    for k in range(n): grams = grams * np.uint64(0x100000001B3) + steps[k:len(steps) - n + 1 + k]  # wraps around 2**64
+    return np.unique(grams * np.uint64(0x9E3779B97F4A7C15))
+
+# %% ../nbs/04_evaluate.ipynb #708e2781
+class MelodyNgrams:
+    "A song's melody as one unit row: its distinct (interval, time) n-grams hashed with signs into `dims` columns; nothing learned."
+    def __init__(self, tokenizer,      # the tokenizer whose token ids it reads (decoded back to notes)
+                 n:int=4,              # steps an n-gram spans (n + 1 notes)
+                 dims:int=1024,        # columns of a row
+                 share:float=0.35      # `beside`: the share of a cosine that the melody decides
+                ):
+        if not 0 <= share <= 1: raise ValueError(f'share={share}: must be in [0, 1]')
+        if n < 1 or dims < 1: raise ValueError(f'n={n}, dims={dims}: both must be at least 1')
+        self.tokenizer, self.n, self.dim, self.share = tokenizer, int(n), int(dims), round(float(share), 6)
+
+    def with_share(self, share:float # the share of a cosine that the melody decides, in [0, 1]
+                  )->'MelodyNgrams':
+        "The same n-grams, put `beside` the embeddings with another share."
+        return MelodyNgrams(self.tokenizer, self.n, self.dim, share)
+
+    def transform(self, sequences # token-id sequences, one per song
+                 )->np.ndarray:
+        "Unit rows float32 [n, dims] (a zero row for a song with fewer than n + 1 melody notes)."
+        rows = np.zeros((len(sequences), self.dim), np.float32)
+        for row, ids in zip(rows, sequences):
+            hashes = _melody_grams(*melody_line(self.tokenizer.decode([int(i) for i in ids])), self.n)
+            columns = ((hashes >> np.uint64(32)) % np.uint64(self.dim)).astype(np.int64)
+            np.add.at(row, columns, np.where(hashes >> np.uint64(63), 1.0, -1.0).astype(np.float32))  # the top bit: the sign
+        return normalize(rows).astype(np.float32)
+
+    def beside(self, embeddings:np.ndarray, # [n, D] unit rows of the same songs
+               sequences                    # the songs' token-id sequences
+              )->np.ndarray:
+        "Unit rows [n, D + dims]: each embedding beside the song's melody row, so that a cosine is `1 - share` times the embeddings' plus `share` times the melodies'."
+        rows = np.hstack([math.sqrt(1 - self.share) * np.asarray(embeddings, np.float32), math.sqrt(self.share) * self.transform(sequences)])
+        return normalize(rows).astype(np.float32)  # a song without melody n-grams keeps its embedding alone
+
+    def settings(self)->dict: return dict(n=self.n, dims=self.dim, share=self.share)
+
+    def save(self, path # the .json file to write, e.g. a checkpoint's `melody.json`
+            )->Path:
+        "Write the settings to `path`."
+        Path(path).write_text(json.dumps(self.settings()))
+        return Path(path)
+
+    @classmethod
+    def load(cls, path, # a file written by `save`
+             tokenizer  # the checkpoint's tokenizer
+            ):
+        "The `MelodyNgrams` saved at `path`; a ValueError naming the file if it cannot be read."
+        try: return cls(tokenizer, **json.loads(Path(path).read_text()))
+        except (OSError, ValueError, TypeError) as error:
+            raise ValueError(f'{path}: not a melody settings file ({type(error).__name__}: {error})') from None
+
+    def fingerprint(self)->bytes:
+        "Bytes that differ between two settings that embed differently."
+        return json.dumps(self.settings(), sort_keys=True).encode()
+
+# %% ../nbs/04_evaluate.ipynb #e34d6145
+def checkpoint_melody(path,                  # a checkpoint directory, or a training directory holding `best/`
+                      tokenizer,             # the checkpoint's tokenizer
+                      share:float|None=None  # share of a cosine the melody decides, in [0, 1); None: as trained; 0: none at all
+                     )->MelodyNgrams|None:
+    "The `MelodyNgrams` of a checkpoint, weighed with `share`; None when it has none (and `share` is None) or `share` is 0."
+    if share is not None and (not isinstance(share, numbers.Real) or isinstance(share, bool) or not 0 <= share < 1):
+        raise ValueError(f'melody_share={share!r}: give a number in [0, 1) (0: no melody n-grams)')
+    folder = find_checkpoint(path)
+    if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here')
+    melody = MelodyNgrams.load(folder / MELODY_FILE, tokenizer) if (folder / MELODY_FILE).is_file() else None
+    if share is None or not share: return melody if share is None else None
+    return (melody or MelodyNgrams(tokenizer)).with_share(share)
+
 # %% ../nbs/04_evaluate.ipynb #1c7fe04a
 def encoder_embed_fn(model:torch.nn.Module, # a `MIDITransformerEncoder`, trained or not
                      tokenizer,             # the tokenizer the model was trained with
                      batch_size:int=16,     # windows per forward pass
                      device=None,           # defaults to the model's device
-                     tfidf:TokenTfidf|None=None # a projected TF-IDF to put beside each row (`TokenTfidf.beside`), as the checkpoint's own
+                     tfidf:TokenTfidf|None=None, # a projected TF-IDF to put beside each row (`TokenTfidf.beside`), as the checkpoint's own
+                     melody:MelodyNgrams|None=None # melody n-grams to put beside that (`MelodyNgrams.beside`), as the checkpoint's own
                     )->Callable:
-    "An embed function `scores -> [n, D]`: each song's windows embedded, length-weighted mean, L2-normalised; with `tfidf`, beside the song's TF-IDF."
+    "An embed function `scores -> [n, D]`: each song's windows embedded, length-weighted mean, L2-normalised; with `tfidf` and `melody`, beside the song's TF-IDF and melody."
     max_seq_len = model.cfg.max_seq_len
     def embed_scores(scores):
         song_ids = [encode_score(tokenizer, score) for score in scores]
         if empty := [i for i, ids in enumerate(song_ids) if not len(ids)]:
             raise ValueError(f'encoder_embed_fn: song {empty[0]} has no tokens to embed')
         rows = embed_songs(model, song_windows(song_ids, max_seq_len), batch_size=batch_size, device=device, progress=False)
-        return rows if tfidf is None else tfidf.beside(rows, song_ids)
+        if tfidf is not None: rows = tfidf.beside(rows, song_ids)
+        return rows if melody is None else melody.beside(rows, song_ids)
     return embed_scores
 
 # %% ../nbs/04_evaluate.ipynb #6f2a4193
@@ -555,10 +652,11 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  seed:int=42,            # seed of the untrained encoder's weights, the folds and the views
                  folds:int=5,            # cross-validation folds of the label probes
                  device=None,            # defaults to the model's device
-                 others:dict|None=None,  # more rows after 'ours', name -> (model, tokenizer), (model, tokenizer, tfidf), or an embed function `list[Score] -> [n, D]`
-                 tfidf:TokenTfidf|None=None # the model's own projected TF-IDF (`checkpoint_tfidf`, `MIDIEmbedder.tfidf`): 'ours' is then the rows `embed` gives; None: the encoder alone
+                 others:dict|None=None,  # more rows after 'ours', name -> (model, tokenizer), (model, tokenizer, tfidf, melody), or an embed function `list[Score] -> [n, D]`
+                 tfidf:TokenTfidf|None=None, # the model's own projected TF-IDF (`checkpoint_tfidf`, `MIDIEmbedder.tfidf`); None: none
+                 melody:MelodyNgrams|None=None # the model's own melody n-grams (`checkpoint_melody`, `MIDIEmbedder.melody`); with `tfidf`: 'ours' is the rows `embed` gives
                 )->list[dict]:
-    "`embedding_report` of `model` (row 'ours'; with `tfidf`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained')."
+    "`embedding_report` of `model` (row 'ours'; with `tfidf` or `melody`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained')."
     others = others or {}
     if taken := sorted(set(others) & {'ours', 'encoder', 'tfidf', 'untrained'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
     scores = [_as_score(song) for song in songs]
@@ -567,9 +665,10 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
         torch.manual_seed(seed)
         untrained = MIDITransformerEncoder(model.cfg)
     untrained = untrained.to(device or next(model.parameters()).device).eval()
-    fns = {'ours': encoder_embed_fn(model, tokenizer, device=device, tfidf=tfidf),
-           **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if tfidf is not None else {}),
-           **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None)
+    fns = {'ours': encoder_embed_fn(model, tokenizer, device=device, tfidf=tfidf, melody=melody),
+           **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if tfidf is not None or melody is not None else {}),
+           **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None,
+                                                                  melody=other[3] if len(other) > 3 else None)
               for name, other in others.items()},
            'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else [_as_score(song) for song in fit_songs]),
            'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}

@@ -150,7 +150,8 @@ class EmbeddingExplorer:
 # %% ../nbs/09_explore.ipynb #299f2594
 def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.workflow.train`
                 k:int=5,         # neighbours shown
-                tfidf_share:float|None=None  # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: the encoder alone
+                tfidf_share:float|None=None, # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: none
+                melody_share:float|None=None # share of a cosine the melody's n-grams decide, in [0, 1); None: as trained; 0: none
                )->EmbeddingExplorer:
     "An explorer over every song of a finished run, embedded with its best checkpoint."
     run_dir = Path(run_dir)
@@ -161,7 +162,7 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
     if not checkpoints or not (run_dir / 'songs.csv').is_file():
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     songs = read_manifest(run_dir / 'songs.csv')
-    embedder = MIDIEmbedder.from_pretrained(checkpoints[0], tfidf_share=tfidf_share)
+    embedder = MIDIEmbedder.from_pretrained(checkpoints[0], tfidf_share=tfidf_share, melody_share=melody_share)
     return EmbeddingExplorer(embedder.embed([song.path for song in songs]), songs, k)
 
 # %% ../nbs/09_explore.ipynb #a898a66c

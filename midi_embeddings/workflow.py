@@ -7,11 +7,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/workflow.html.md"""
 # %% auto #0
 __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'TrainConfig', 'DatasetConfig', 'WandbConfig', 'Config',
            'ConfigError', 'validate_config', 'config_dir_error', 'unknown_key_error', 'load_config', 'run_name',
-           'announce', 'load_songs', 'make_datasets', 'training_tfidf', 'loader_workers', 'make_model',
-           'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'piece_copies', 'held_out_twins',
-           'twins_warning', 'corpus_splits', 'song_rows', 'embedding_snapshots', 'test_loss', 'quality_report',
-           'rank_zero_speaks', 'resume_mismatch', 'save_run_config', 'write_songs', 'listed_splits', 'check_same_songs',
-           'trained_on', 'resume_error', 'launch_error', 'train', 'run_splits', 'run_report']
+           'announce', 'load_songs', 'make_datasets', 'training_tfidf', 'training_melody', 'loader_workers',
+           'make_model', 'checkpoint_for', 'start_from_checkpoint', 'check_resume', 'check_splits', 'piece_copies',
+           'held_out_twins', 'twins_warning', 'corpus_splits', 'song_rows', 'embedding_snapshots', 'test_loss',
+           'quality_report', 'rank_zero_speaks', 'resume_mismatch', 'save_run_config', 'write_songs', 'listed_splits',
+           'check_same_songs', 'trained_on', 'resume_error', 'launch_error', 'train', 'run_splits', 'run_report']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
-from .evaluate import evaluate_loss, model_report, checkpoint_tfidf, TokenTfidf
+from .evaluate import evaluate_loss, model_report, checkpoint_melody, checkpoint_tfidf, MelodyNgrams, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
 # %% ../nbs/05a_workflow.ipynb #cbd999fd
@@ -44,6 +44,7 @@ class TrainConfig:
     dropout:float=MISSING; model_name:str=MISSING; objective:str=MISSING; mask_prob:float=MISSING
     warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
     init_from:Optional[str]=MISSING; precision:str=MISSING; save_every:float=MISSING; tfidf_share:float=MISSING; tfidf_dims:int=MISSING
+    melody_share:float=MISSING; melody_ngram:int=MISSING; melody_dims:int=MISSING
 
 # %% ../nbs/05a_workflow.ipynb #5b0e9f5d
 @dataclass
@@ -102,6 +103,9 @@ def _range_rules(cfg):
         ('train.save_every', t.save_every, t.save_every >= 0, 'a number of seconds >= 0 (0: no saves in the middle of an epoch)'),
         ('train.tfidf_share', t.tfidf_share, 0 <= t.tfidf_share < 1, 'a number in [0, 1) (0: the encoder alone embeds)'),
         ('train.tfidf_dims', t.tfidf_dims, t.tfidf_dims >= 1, 'an integer >= 1'),
+        ('train.melody_share', t.melody_share, 0 <= t.melody_share < 1, 'a number in [0, 1) (0: no melody n-grams)'),
+        ('train.melody_ngram', t.melody_ngram, t.melody_ngram >= 1, 'an integer >= 1'),
+        ('train.melody_dims', t.melody_dims, t.melody_dims >= 1, 'an integer >= 1'),
         ('train.precision', t.precision, t.precision in PRECISIONS, ' | '.join(PRECISIONS)),
         ('train.init_from', t.init_from, t.init_from is None or find_checkpoint(Path(t.init_from).expanduser()) is not None,
          'null or a checkpoint: a directory of model.safetensors, config.json and tokenizer.json, or the model directory of a run (outputs/DATE/TIME/embed_model)'),
@@ -316,6 +320,16 @@ def training_tfidf(songs:list,      # the training `Song`s
           f'{tfidf.share:.0%} of each cosine')
     return tfidf
 
+# %% ../nbs/05a_workflow.ipynb #f723b595
+def training_melody(tokenizer,      # the run's tokenizer
+                    cfg:DictConfig  # `train.melody_share`, `train.melody_ngram`, `train.melody_dims`
+                   )->MelodyNgrams|None:
+    "The melody n-grams that the run's checkpoints keep beside the encoder; None when `train.melody_share` is 0."
+    if cfg.train.melody_share == 0: return None
+    melody = MelodyNgrams(tokenizer, cfg.train.melody_ngram, cfg.train.melody_dims, cfg.train.melody_share)
+    print(f"melody n-grams: {melody.n} steps of (interval, time), hashed to {melody.dim} columns, {melody.share:.0%} of each cosine")
+    return melody
+
 # %% ../nbs/05a_workflow.ipynb #62727b4c
 def loader_workers(cfg:DictConfig, # the run's configuration
                    train_ds        # the training dataset
@@ -447,24 +461,27 @@ def corpus_splits(cfg:DictConfig # the run's configuration: `dataset.*` and `see
 # %% ../nbs/05a_workflow.ipynb #164fe24a
 def song_rows(model:MIDITransformerEncoder, # the encoder
               dataset:MIDIDatasetPresaved,   # the songs, tokenized
-              tfidf:TokenTfidf|None,         # the run's `training_tfidf`; None: the encoder alone
-              device                         # where the encoder runs
+              tfidf:TokenTfidf|None,         # the run's `training_tfidf`; None: none
+              device,                        # where the encoder runs
+              melody:MelodyNgrams|None=None  # the run's `training_melody`; None: none
              )->np.ndarray:
-    "The run's embeddings of the songs of `dataset`, as `MIDIEmbedder` and the report's `ours` make them: the encoder's rows beside the TF-IDF of the songs' tokens."
+    "The run's embeddings of the songs of `dataset`, as `MIDIEmbedder` and the report's `ours` make them: the encoder's rows beside the TF-IDF of the songs' tokens and their melody."
     rows = embed_songs(model, dataset, device=device, progress=False)
-    if tfidf is None: return rows
-    return tfidf.beside(rows, _cached_song_ids(dataset))
+    for part in (tfidf, melody):
+        if part is not None: rows = part.beside(rows, _cached_song_ids(dataset))
+    return rows
 
 # %% ../nbs/05a_workflow.ipynb #200e57f4
 def embedding_snapshots(viz_ds,                   # the visualization split's dataset
                         history:EmbeddingHistory, # the run's `embedding_history.npz`, one frame per snapshot
                         run_dir:Path,             # where the pages go
                         wandb_on:bool,            # also return the pages, for W&B
-                        tfidf:TokenTfidf|None=None # the run's TF-IDF, beside the encoder's rows as `MIDIEmbedder` puts it
+                        tfidf:TokenTfidf|None=None, # the run's TF-IDF, beside the encoder's rows as `MIDIEmbedder` puts it
+                        melody:MelodyNgrams|None=None # the run's melody n-grams, beside those
                        ):
     "A `SnapshotCallback` function: embed the visualization set (`song_rows`), keep the frame, and return pages to log."
     def snapshot(learn):
-        embeddings = song_rows(learn.raw_model, viz_ds, tfidf, learn.device)
+        embeddings = song_rows(learn.raw_model, viz_ds, tfidf, learn.device, melody)
         history.append(learn.epoch + 1, embeddings)
         if not wandb_on: return
         page = tsne_html(embeddings, history.labels, history.names, history.durations, run_dir / 'tsne_latest.html')
@@ -490,8 +507,9 @@ def quality_report(model,          # the best checkpoint's model
                    splits:dict,    # `Song` lists under the keys of `split_songs`: validation and test are measured
                    cfg:DictConfig, # `seed`: the folds and the views
                    device,         # where to embed
-                   tfidf:TokenTfidf|None=None, # the run's `training_tfidf`: 'ours' is the encoder beside it, 'encoder' the encoder alone
-                   others:dict|None=None       # more rows after ours, as `model_report` takes them: name -> (model, tokenizer) or an embed function
+                   tfidf:TokenTfidf|None=None, # the run's `training_tfidf`: 'ours' is the encoder beside it (and the melody), 'encoder' the encoder alone
+                   others:dict|None=None,      # more rows after ours, as `model_report` takes them: name -> (model, tokenizer) or an embed function
+                   melody:MelodyNgrams|None=None # the run's `training_melody`, beside the encoder in 'ours' too
                   )->list[dict]:
     "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, any `others`, TF-IDF, untrained encoder."
     held_out = splits['validation'] + splits['test']
@@ -499,7 +517,7 @@ def quality_report(model,          # the best checkpoint's model
     if labels is None: warnings.warn('no held-out song has a label (sub-folders of dataset.source, or dataset.labels_file): '
                                      'the report leaves out kNN and logistic regression')
     return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
-                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, others=others, tfidf=tfidf)
+                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, others=others, tfidf=tfidf, melody=melody)
 
 # %% ../nbs/05a_workflow.ipynb #6762ea66
 @contextmanager
@@ -694,7 +712,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             announce('datasets')
             datasets = make_datasets(splits, tokenizer, cfg)
             print(', '.join(f'{name}: {len(ds)} windows of {ds.n_songs} songs' for name, ds in datasets.items()))
-            tfidf = training_tfidf(splits['train'], datasets['train'], tokenizer, cfg)
+            tfidf, melody = training_tfidf(splits['train'], datasets['train'], tokenizer, cfg), training_melody(tokenizer, cfg)
         announce('model')
         model = make_model(cfg, tokenizer)
         if initial is not None:
@@ -713,9 +731,9 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     cfg.train.epochs, cfg.train.batch_size, cfg.train.learning_rate, cfg.train.weight_decay,
                     cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
-                    [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on, tfidf), cfg.wandb.viz_interval)],
+                    [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on, tfidf, melody), cfg.wandb.viz_interval)],
                     cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every,
-                    workers=loader_workers(cfg, datasets['train']), tfidf=tfidf)
+                    workers=loader_workers(cfg, datasets['train']), tfidf=tfidf, melody=melody)
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if rank != 0: return {}
         best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
@@ -724,9 +742,9 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)" if metrics else
               'test loss: not measured, since train.objective=contrastive trains no masked-token head (the report below measures the embeddings)')
         announce('embedding quality')
-        report = quality_report(best, tokenizer, splits, cfg, device, tfidf)
+        report = quality_report(best, tokenizer, splits, cfg, device, tfidf, melody=melody)
         announce('visualizations')
-        viz_embeddings = song_rows(best, viz, tfidf, device)
+        viz_embeddings = song_rows(best, viz, tfidf, device, melody)
         files = dict(checkpoint=learn.best_checkpoint, config=run_dir / 'config.yaml', songs=run_dir / 'songs.csv',
                      tsne=tsne_html(viz_embeddings, history.labels, history.names, history.durations, run_dir / 'tsne.html'),
                      animation=history.animation_html(run_dir / 'training_animation.html'), history=history.path,
@@ -756,4 +774,5 @@ def run_report(run_dir:Path,          # a finished training run's folder (output
     cfg = OmegaConf.load(run_dir / 'config.yaml')
     checkpoint = run_dir / cfg.train.model_name
     model, tokenizer = load_checkpoint(checkpoint, device=device)
-    return quality_report(model, tokenizer, run_splits(run_dir), cfg, device, checkpoint_tfidf(checkpoint), others)
+    return quality_report(model, tokenizer, run_splits(run_dir), cfg, device, checkpoint_tfidf(checkpoint), others,
+                          checkpoint_melody(checkpoint, tokenizer))
