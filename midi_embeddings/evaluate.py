@@ -333,15 +333,20 @@ class NoTfidfError(ValueError):
     "A TF-IDF share above 0 asked of a checkpoint that has no TF-IDF."
 
 # %% ../nbs/04_evaluate.ipynb #24daedc0
+def _checkpoint_file(path, share, name:str, zero:str, file:str)->Path|None:
+    "The checkpoint's `file` at `path` (None if it has none), once `share` (the argument `name`; 0 means `zero`) is a number in [0, 1)."
+    if share is not None and (not isinstance(share, numbers.Real) or isinstance(share, bool) or not 0 <= share < 1):
+        raise ValueError(f'{name}={share!r}: give a number in [0, 1) (0: {zero})')
+    folder = find_checkpoint(path)
+    if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here')
+    return folder / file if (folder / file).is_file() else None
+
 def checkpoint_tfidf(path,                  # a checkpoint directory, or a training directory holding `best/`
                      share:float|None=None  # share of a cosine it decides, in [0, 1); None: as trained; 0: none at all
                     )->TokenTfidf|None:
     "The `TokenTfidf` saved beside a checkpoint's weights, weighed with `share`; None when it has none or `share` is 0."
-    if share is not None and (not isinstance(share, numbers.Real) or isinstance(share, bool) or not 0 <= share < 1):
-        raise ValueError(f'tfidf_share={share!r}: give a number in [0, 1) (0: the encoder alone)')
-    folder = find_checkpoint(path)
-    if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here')
-    tfidf = TokenTfidf.load(folder / TFIDF_FILE) if (folder / TFIDF_FILE).is_file() else None
+    saved = _checkpoint_file(path, share, 'tfidf_share', 'the encoder alone', TFIDF_FILE)
+    tfidf = TokenTfidf.load(saved) if saved else None
     if share is None: return tfidf
     if share and tfidf is None:
         raise NoTfidfError(f'{path}: the checkpoint has no TF-IDF (it was trained with train.tfidf_share=0, or by an older '
@@ -452,11 +457,8 @@ def checkpoint_melody(path,                  # a checkpoint directory, or a trai
                       share:float|None=None  # share of a cosine the melody decides, in [0, 1); None: as trained; 0: none at all
                      )->MelodyNgrams|None:
     "The `MelodyNgrams` of a checkpoint, weighed with `share`; None when it has none (and `share` is None) or `share` is 0."
-    if share is not None and (not isinstance(share, numbers.Real) or isinstance(share, bool) or not 0 <= share < 1):
-        raise ValueError(f'melody_share={share!r}: give a number in [0, 1) (0: no melody n-grams)')
-    folder = find_checkpoint(path)
-    if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here')
-    melody = MelodyNgrams.load(folder / MELODY_FILE, tokenizer) if (folder / MELODY_FILE).is_file() else None
+    saved = _checkpoint_file(path, share, 'melody_share', 'no melody n-grams', MELODY_FILE)
+    melody = MelodyNgrams.load(saved, tokenizer) if saved else None
     if share is None or not share: return melody if share is None else None
     return (melody or MelodyNgrams(tokenizer)).with_share(share)
 
