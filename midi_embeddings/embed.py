@@ -23,7 +23,7 @@ from .corpus import balanced_subset, folder_label, midi_files, read_labels, read
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
-from .evaluate import MelodyNgrams, TokenTfidf, NoTfidfError, checkpoint_melody, checkpoint_tfidf
+from .evaluate import MelodyNgrams, TokenTfidf, NoTfidfError, beside_parts, checkpoint_melody, checkpoint_tfidf
 from .visualize import tsne_html
 
 # %% ../nbs/07_embed.ipynb #58ab890a
@@ -131,8 +131,7 @@ class MIDIEmbedder:
         windows = song_windows(song_ids, self.model.cfg.max_seq_len)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             rows = embed_songs(self.model, windows, batch_size, progress=progress).astype(np.float32)
-        if self.tfidf is not None: rows = self.tfidf.beside(rows, song_ids)
-        return rows if self.melody is None else self.melody.beside(rows, song_ids)
+        return beside_parts(rows, song_ids, self.tfidf, self.melody)
 
     def _ids(self, song, position:int)->np.ndarray:
         "Token ids of a score or a MIDI file; a ValueError naming the file (or the position) if it cannot be used."

@@ -8,9 +8,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/evaluate.html.md"""
 __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'label_list', 'stratified_folds', 'votes_nearer_first', 'knn_hits',
            'knn_accuracy', 'logreg_hits', 'logreg_accuracy', 'retrieval_ranks', 'retrieval_scores', 'crop_score',
            'split_halves', 'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf', 'tfidf_embeddings',
-           'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'encoder_embed_fn', 'song_views',
-           'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask', 'checked_rows', 'embedding_report',
-           'model_report']
+           'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'beside_parts', 'encoder_embed_fn',
+           'song_views', 'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask', 'checked_rows',
+           'embedding_report', 'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
 import json, math, numbers, warnings
@@ -462,6 +462,16 @@ def checkpoint_melody(path,                  # a checkpoint directory, or a trai
     if share is None or not share: return melody if share is None else None
     return (melody or MelodyNgrams(tokenizer)).with_share(share)
 
+# %% ../nbs/04_evaluate.ipynb #98556861
+def beside_parts(rows:np.ndarray, # [n, D] unit rows of the songs (an encoder's)
+                 song_ids,        # the songs' token-id sequences
+                 *parts           # `TokenTfidf`, `MelodyNgrams` or None (left out), put beside the rows in this order
+                )->np.ndarray:
+    "`rows` with each part's rows of the same songs beside them, in turn (`TokenTfidf.beside`, `MelodyNgrams.beside`)."
+    for part in parts:
+        if part is not None: rows = part.beside(rows, song_ids)
+    return rows
+
 # %% ../nbs/04_evaluate.ipynb #1c7fe04a
 def encoder_embed_fn(model:torch.nn.Module, # a `MIDITransformerEncoder`, trained or not
                      tokenizer,             # the tokenizer the model was trained with
@@ -477,8 +487,7 @@ def encoder_embed_fn(model:torch.nn.Module, # a `MIDITransformerEncoder`, traine
         if empty := [i for i, ids in enumerate(song_ids) if not len(ids)]:
             raise ValueError(f'encoder_embed_fn: song {empty[0]} has no tokens to embed')
         rows = embed_songs(model, song_windows(song_ids, max_seq_len), batch_size=batch_size, device=device, progress=False)
-        if tfidf is not None: rows = tfidf.beside(rows, song_ids)
-        return rows if melody is None else melody.beside(rows, song_ids)
+        return beside_parts(rows, song_ids, tfidf, melody)
     return embed_scores
 
 # %% ../nbs/04_evaluate.ipynb #6f2a4193

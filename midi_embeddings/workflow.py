@@ -32,7 +32,7 @@ from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
-from .evaluate import evaluate_loss, model_report, checkpoint_melody, checkpoint_tfidf, MelodyNgrams, TokenTfidf
+from .evaluate import evaluate_loss, model_report, beside_parts, checkpoint_melody, checkpoint_tfidf, MelodyNgrams, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
 # %% ../nbs/05a_workflow.ipynb #cbd999fd
@@ -466,10 +466,7 @@ def song_rows(model:MIDITransformerEncoder, # the encoder
               melody:MelodyNgrams|None=None  # the run's `training_melody`; None: none
              )->np.ndarray:
     "The run's embeddings of the songs of `dataset`, as `MIDIEmbedder` and the report's `ours` make them: the encoder's rows beside the TF-IDF of the songs' tokens and their melody."
-    rows = embed_songs(model, dataset, device=device, progress=False)
-    for part in (tfidf, melody):
-        if part is not None: rows = part.beside(rows, _cached_song_ids(dataset))
-    return rows
+    return beside_parts(embed_songs(model, dataset, device=device, progress=False), _cached_song_ids(dataset), tfidf, melody)
 
 # %% ../nbs/05a_workflow.ipynb #200e57f4
 def embedding_snapshots(viz_ds,                   # the visualization split's dataset
