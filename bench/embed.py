@@ -12,6 +12,11 @@ each in a fresh process, in chunks of N songs, `--memory-repeats` times at each 
 the target is a flat peak, about 1.0x. One run's main process varies by up to 100 MiB from the next. The copies keep the order of
 the N files, so every chunk of either run holds the same songs and makes the same model batches: the largest batch
 (batch_size windows of max_seq_len tokens) sets the peak, and any growth beyond it would be the pipeline's.
+Start-up: the wall time of embedding one file from the shell, in fresh processes, `--startup-repeats` times each (the
+ways alternating), medians compared: `python -m midi_embeddings embed` (the console script's code: the worker server
+starts before the command's imports), `python -m midi_embeddings.cli embed` (the same command, the server started
+when the first file is read), and the peer, a plain script that loads the model and embeds the file in its own
+process (`MIDIEmbedder.embed`: no workers, no file written).
 
     python bench/embed.py                               # 60 composer works; untrained encoder of configs/config.yaml's shape; CPU
     python bench/embed.py --model outputs/DATE/TIME/embed_model --device cuda --limit 800 --memory-n 200
@@ -44,6 +49,7 @@ def parse_args():
     p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
     p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N songs, chunks of N)')
     p.add_argument('--memory-repeats', type=int, default=3, help='runs at each size, alternating; medians compared (one run varies by up to 100 MiB)')
+    p.add_argument('--startup-repeats', type=int, default=3, help='runs of each way of embedding one file from the shell; medians compared')
     p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
     return p.parse_args()
 
@@ -156,6 +162,24 @@ def peak_memory(args, model_dir:Path, folder:Path)->dict:
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
+PLAIN_ONE_FILE = ('import sys; from midi_embeddings.embed import MIDIEmbedder; '
+                  'MIDIEmbedder.from_pretrained(sys.argv[1], sys.argv[2]).embed([sys.argv[3]])')
+
+def shell_seconds(command:list)->float:
+    "Wall seconds of `command` in a fresh process; a CalledProcessError if it fails."
+    start = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+def one_file_from_shell(args, model_dir:Path, file:Path, out:Path)->dict:
+    "{way: median wall seconds} of embedding `file` from the shell, each way `args.startup_repeats` times, the ways alternating."
+    command = ['embed', str(model_dir), str(file), '--out', str(out), '--device', args.device, '--workers', str(args.workers)]
+    ways = {'ours': [sys.executable, '-m', 'midi_embeddings', *command],
+            'server late': [sys.executable, '-m', 'midi_embeddings.cli', *command],
+            'plain': [sys.executable, '-c', PLAIN_ONE_FILE, str(model_dir), args.device, str(file)]}
+    runs = [{way: shell_seconds(argv) for way, argv in ways.items()} for _ in range(args.startup_repeats)]
+    return {way: float(np.median([run[way] for run in runs])) for way in ways}
+
 def main():
     args = parse_args()
     if args.memory_run: return memory_run(args)
@@ -178,8 +202,8 @@ def main():
               f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}')
         print(f'plain loop (1 process, one song at a time, fp32): {plain_wall:6.1f} s = read {plain["read"]:.2f} + tokenize '
               f'{plain["tokenize"]:.2f} + model {plain["model"]:.2f} + TF-IDF and melody {plain["tfidf"]:.2f} -> {n_kept / plain_wall:6.2f} songs/s')
-        print(f'starting {args.workers} workers: {startup:.2f} s (counted in the ratios below; the worker server, started once per '
-              'process, started earlier in this one)')
+        print(f'starting {args.workers} workers: {startup:.2f} s (counted in the ratios below; the worker server\'s start included '
+              'when this process had not started it before)')
         for precision, (wall, model_seconds, _) in runs.items():
             name = f"{precision}{' = bf16 here' if precision == 'auto' and bf16 else ' = fp32 here' if precision == 'auto' else ''}"
             print(f'midi-embeddings embed --precision {name} ({args.workers} workers): {wall:6.1f} s = model{" with what is beside it" * bool(beside)} {model_seconds:.2f} + '
@@ -197,6 +221,11 @@ def main():
         print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run, {args.memory_repeats} runs each: '
               f'{n} songs {described(small)}; {10 * n} songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
               f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
+        shell = one_file_from_shell(args, model_dir, files[0], workdir / 'one.npz')
+        print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s '
+              f'(the worker server started before the command\'s imports), `python -m midi_embeddings.cli embed` {shell["server late"]:.2f} s '
+              f'(started when the first file is read), a plain script embedding it in its own process {shell["plain"]:.2f} s '
+              f'-> {shell["plain"] / shell["ours"]:.2f}x the plain script ({shell["plain"] / shell["server late"]:.2f}x with the server started late)')
 
 if __name__ == '__main__':
     try: main()

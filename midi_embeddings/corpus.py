@@ -6,20 +6,20 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 
 # %% auto #0
 __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
-           'MANIFEST_FIELDS', 'CACHE_VERSION', 'safe_map', 'read_midi', 'midi_files', 'Song', 'report_skips',
-           'folder_label', 'folder_corpus', 'read_labels', 'check_label_table', 'music21_corpus_root', 'music21_works',
-           'balanced_subset', 'normalize_score', 'music21_to_score', 'write_atomically', 'write_json',
+           'MANIFEST_FIELDS', 'CACHE_VERSION', 'start_worker_server', 'safe_map', 'read_midi', 'midi_files', 'Song',
+           'report_skips', 'folder_label', 'folder_corpus', 'read_labels', 'check_label_table', 'music21_corpus_root',
+           'music21_works', 'balanced_subset', 'normalize_score', 'music21_to_score', 'write_atomically', 'write_json',
            'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
-import csv, gc, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
+import csv, gc, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from functools import partial
 from itertools import zip_longest
 from multiprocessing.connection import wait
 from pathlib import Path
-import music21, symusic
+import symusic
 from tqdm.auto import tqdm
 
 # %% ../nbs/01a_corpus.ipynb #c57a2bf8
@@ -76,13 +76,10 @@ def _check_importable(fn):
 def _worker_context(fn)->multiprocessing.context.BaseContext:
     "A forkserver context whose server preloads the project's modules and `fn`'s, so that every call's workers start in milliseconds."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
-    context = multiprocessing.get_context('forkserver')
     module = getattr(fn.func if isinstance(fn, partial) else fn, '__module__', None)
     imported = sorted(name for name in sys.modules if name.startswith('midi_embeddings.'))
-    preload = ['__main__', 'midi_embeddings.dataset', *imported] + ([module] if module not in (None, '__main__', 'builtins') else [])
-    context.set_forkserver_preload(preload)
-    _start_server_deaf_to_ctrl_c()
-    return context
+    start_worker_server(['__main__', 'midi_embeddings.dataset', *imported] + ([module] if module not in (None, '__main__', 'builtins') else []))
+    return multiprocessing.get_context('forkserver')
 
 # %% ../nbs/01a_corpus.ipynb #fdf0b893
 def _start_server_deaf_to_ctrl_c():
@@ -91,6 +88,14 @@ def _start_server_deaf_to_ctrl_c():
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the server's process across exec
     try: multiprocessing.forkserver.ensure_running()
     finally: signal.signal(signal.SIGINT, previous)
+
+# %% ../nbs/01a_corpus.ipynb #3ea42bbe
+def start_worker_server(preload:list[str] # modules the server imports once, for all the workers it will fork
+                       ):
+    "Start the worker server now, if it is not running, importing `preload` in the background; the workers of every later `safe_map` fork from it."
+    if 'forkserver' not in multiprocessing.get_all_start_methods(): return  # workers are spawned: no server
+    multiprocessing.get_context('forkserver').set_forkserver_preload(preload)
+    _start_server_deaf_to_ctrl_c()
 
 # %% ../nbs/01a_corpus.ipynb #d7603f43
 class _Worker:
@@ -163,6 +168,7 @@ def _map_in_workers(fn, items:list, workers:int, timeout:float):
     if getattr(multiprocessing.current_process(), '_inheriting', False):
         raise RuntimeError("safe_map ran while a worker imported the main script: put the script's work under `if __name__ == '__main__':`")
     _check_importable(fn)
+    if not items: return  # nothing to do: no worker, and no server to start
     context, todo = _worker_context(fn), deque(enumerate(items))
     pool = [_Worker(context, fn) for _ in range(min(workers, len(items)))]
     try:
@@ -366,7 +372,7 @@ SCORE_SUFFIXES = ('.mxl', '.xml', '.musicxml', '.krn', '.abc')
 # %% ../nbs/01a_corpus.ipynb #06399abb
 def music21_corpus_root()->Path:
     "The folder of the corpus bundled with music21."
-    return Path(music21.__file__).parent / 'corpus'
+    return Path(importlib.util.find_spec('music21').origin).parent / 'corpus'  # found, not imported: music21 takes a second to import
 
 # %% ../nbs/01a_corpus.ipynb #64e49fd4
 def _abc_tunes(path:Path)->list[tuple[int, str]]:
@@ -437,7 +443,7 @@ def normalize_score(score:symusic.Score, # changed in place
     return score
 
 # %% ../nbs/01a_corpus.ipynb #f9dc5aa3
-def _part_notes(part:music21.stream.Stream)->list[list]:
+def _part_notes(part:'music21.stream.Stream')->list[list]:
     "The `[start, end, pitch]` of each note of `part`, in quarter notes, tied notes joined."
     notes, open_ties = [], {}
     for element in part.flatten().notes:
@@ -454,10 +460,11 @@ def _part_notes(part:music21.stream.Stream)->list[list]:
     return notes
 
 # %% ../nbs/01a_corpus.ipynb #310af84c
-def music21_to_score(stream:music21.stream.Stream, # a parsed score: parts of notes and chords
-                     tpq:int=480                  # ticks per quarter note of the result
+def music21_to_score(stream:'music21.stream.Stream', # a parsed score: parts of notes and chords
+                     tpq:int=480                    # ticks per quarter note of the result
                     )->symusic.Score:
     "The notes and time signatures of a music21 score as a symusic score: one track per part, 120 bpm."
+    import music21  # here, not at the top: only converting needs it, and it takes a second to import
     score = symusic.Score(tpq)
     parts = list(stream.getElementsByClass(music21.stream.Part)) or [stream]
     for part in parts:
@@ -503,8 +510,9 @@ def write_json(path:Path, # the file to write, atomically
     return Path(path)
 
 # %% ../nbs/01a_corpus.ipynb #aa1dd1d3
-def _parse_work(root:Path, work:str)->music21.stream.Score:
+def _parse_work(root:Path, work:str)->'music21.stream.Score':
     "The music21 score of `work`: a file, or `file.abc#number` for one tune of an abc file."
+    import music21  # as in `music21_to_score`
     name, _, number = work.partition('#')
     parsed = music21.converter.parse(root / name, number=int(number) if number else None, forceSource=True)
     if isinstance(parsed, music21.stream.Opus):

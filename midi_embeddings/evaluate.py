@@ -6,11 +6,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/evaluate.html.md"""
 
 # %% auto #0
 __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'label_list', 'stratified_folds', 'votes_nearer_first', 'knn_hits',
-           'knn_accuracy', 'logreg_hits', 'logreg_accuracy', 'retrieval_ranks', 'retrieval_scores', 'crop_score',
-           'split_halves', 'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf', 'tfidf_embeddings',
-           'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'beside_parts', 'encoder_embed_fn',
-           'song_views', 'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask', 'checked_rows',
-           'embedding_report', 'model_report']
+           'knn_accuracy', 'logreg_hits', 'logreg_accuracy', 'unit_rows', 'retrieval_ranks', 'retrieval_scores',
+           'crop_score', 'split_halves', 'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf',
+           'tfidf_embeddings', 'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'beside_parts',
+           'encoder_embed_fn', 'song_views', 'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask',
+           'checked_rows', 'embedding_report', 'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
 import json, math, numbers, warnings
@@ -20,14 +20,6 @@ import symusic
 import torch
 from scipy import sparse
 from pathlib import Path
-from sklearn.exceptions import DataDimensionalityWarning
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler, normalize
-from sklearn.random_projection import SparseRandomProjection
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from miditok.utils import get_bars_ticks
@@ -83,8 +75,9 @@ def label_list(labels # one label per song: strings or numbers; None, NaN or '' 
 def stratified_folds(labels,      # one label per song
                      folds:int=5, # folds wanted
                      seed:int=42  # shuffle seed
-                    )->StratifiedKFold:
+                    )->'StratifiedKFold':
     "Seeded stratified folds, no more than the smallest label has songs."
+    from sklearn.model_selection import StratifiedKFold  # scikit-learn, here and below, is imported where it is used: it takes a second, which embedding need not pay
     label_list(labels)  # refuses strings mixed with numbers
     names, counts = np.unique(np.asarray(labels), return_counts=True)
     n_splits = min(folds, int(counts.min()))
@@ -94,8 +87,9 @@ def stratified_folds(labels,      # one label per song
     return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
 
 # %% ../nbs/04_evaluate.ipynb #dcd8f689
-def _cross_validated_hits(classifier, embeddings, labels, folds:StratifiedKFold)->np.ndarray:
+def _cross_validated_hits(classifier, embeddings, labels, folds:'StratifiedKFold')->np.ndarray:
     "Bool [n]: whether each song's label is predicted right by `classifier` fitted on the other folds."
+    from sklearn.model_selection import cross_val_predict
     labels = np.asarray(labels)
     return cross_val_predict(classifier, embeddings, labels, cv=folds) == labels
 
@@ -113,6 +107,7 @@ def knn_hits(embeddings,       # [n, D] dense or sparse, one row per song
              seed:int=42       # fold seed
             )->np.ndarray:
     "Bool [n]: whether a `k`-nearest-neighbour vote by cosine similarity, fitted on the other folds, gets each song's label; a tie goes to the nearer neighbours."
+    from sklearn.neighbors import KNeighborsClassifier
     cv = stratified_folds(labels, folds, seed)
     smallest = min(len(train) for train, _ in cv.split(np.zeros(len(labels)), labels))
     if k > smallest: warnings.warn(f'k={smallest} neighbours instead of {k}: a training fold has only {smallest} songs')
@@ -137,6 +132,9 @@ def logreg_hits(embeddings,       # [n, D] dense or sparse, one row per song
                 C:float=1.0       # inverse regularisation strength
                )->np.ndarray:
     "Bool [n]: whether a logistic regression on standardised embeddings, fitted on the other folds, gets each song's label."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     scaler = StandardScaler(with_mean=not sparse.issparse(embeddings))
     classifier = make_pipeline(scaler, LogisticRegression(C=C, max_iter=2000))
     return _cross_validated_hits(classifier, embeddings, labels, stratified_folds(labels, folds, seed))
@@ -151,6 +149,21 @@ def logreg_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
     "Cross-validated accuracy of a logistic regression on standardised embeddings (arguments of `logreg_hits`)."
     return float(logreg_hits(embeddings, labels, folds, seed, C).mean())
 
+# %% ../nbs/04_evaluate.ipynb #6ec69011
+def unit_rows(rows # [n, D] numpy rows, or a scipy sparse matrix
+             ):
+    "`rows` scaled to unit L2 length, each zero row kept, as scikit-learn's `normalize(rows)` gives them: dense float rows keep their dtype, other dense rows become float64, sparse rows come back as CSR."
+    if sparse.issparse(rows):
+        rows = sparse.csr_matrix(rows, dtype=np.result_type(rows.dtype, np.float32), copy=True)
+        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        norms = np.sqrt(np.bincount(row_of, (rows.data * rows.data).astype(np.float64), rows.shape[0]))  # squares summed in float64, in order
+        rows.data = (rows.data / np.where(norms == 0, 1, norms)[row_of]).astype(rows.dtype)
+        return rows
+    rows = np.asarray(rows)
+    rows = rows if rows.dtype.kind == 'f' else rows.astype(np.float64)
+    norms = np.sqrt(np.einsum('ij,ij->i', rows, rows))
+    return rows / np.where(norms < 10 * np.finfo(norms.dtype).eps, 1, norms)[:, None]
+
 # %% ../nbs/04_evaluate.ipynb #82c82750
 def retrieval_ranks(query_embeddings, # [n, D] dense or sparse: query i is a view of song i
                     key_embeddings,   # [n, D] dense or sparse: key i is song i
@@ -160,7 +173,7 @@ def retrieval_ranks(query_embeddings, # [n, D] dense or sparse: query i is a vie
     "Float [n]: the rank of key `i` among all keys by cosine similarity to query `i` (1 = nearest; ties count half)."
     if query_embeddings.shape != key_embeddings.shape:
         raise ValueError(f'retrieval: queries {query_embeddings.shape} and keys {key_embeddings.shape} must have the same shape, one query per key')
-    queries, keys = normalize(query_embeddings), normalize(key_embeddings)
+    queries, keys = unit_rows(query_embeddings), unit_rows(key_embeddings)
     ranks = []
     for start in range(0, queries.shape[0], block_size):
         similarity = queries[start:start + block_size] @ keys.T
@@ -245,6 +258,8 @@ def _sparse_projection(n_features:int, # columns of the rows to project
                        seed:int        # the same seed gives the same projection
                       )->sparse.csr_matrix:
     "[n_features, dims]: a seeded sparse random projection (scikit-learn's), which keeps the cosines of unit rows on average."
+    from sklearn.exceptions import DataDimensionalityWarning
+    from sklearn.random_projection import SparseRandomProjection
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DataDimensionalityWarning)  # fewer features than dims: no smaller, still faithful
         projection = SparseRandomProjection(dims, random_state=seed).fit(sparse.csr_matrix((1, n_features), dtype=np.float32))
@@ -262,7 +277,7 @@ class TokenTfidf:
         if not 0 <= share <= 1: raise ValueError(f'share={share}: must be in [0, 1]')
         self.vocabulary, self.idf = [str(gram) for gram in vocabulary], np.asarray(idf, np.float32)
         self.ngram_range, self.projection, self.share = tuple(int(n) for n in ngram_range), projection, round(float(share), 6)  # 0.3 is 0.3 however it came
-        self.counter = CountVectorizer(ngram_range=self.ngram_range, vocabulary={gram: index for index, gram in enumerate(self.vocabulary)}, **_WORDS)
+        self.columns = {tuple(int(token) for token in gram.split()): column for column, gram in enumerate(self.vocabulary)}
 
     @classmethod
     def fit(cls, sequences,          # token-id sequences the vocabulary and IDF are learned from, one per song
@@ -272,6 +287,7 @@ class TokenTfidf:
             seed:int=0               # seed of the projection
            ):
         "Vocabulary and IDF learned from `sequences`, as scikit-learn's `TfidfVectorizer` learns them."
+        from sklearn.feature_extraction.text import TfidfVectorizer
         if dims is not None and dims < 1: raise ValueError(f'dims={dims}: must be at least 1 (None: no projection)')
         vectorizer = TfidfVectorizer(ngram_range=tuple(ngram_range), **_WORDS)
         vocabulary = vectorizer.fit(_as_words(sequences)).get_feature_names_out()
@@ -289,8 +305,23 @@ class TokenTfidf:
     def transform(self, sequences # token-id sequences, one per song
                  ):
         "L2-normalised TF-IDF rows: sparse [n, V], or float32 [n, dims] when projected; n-grams the fit never saw count for nothing."
-        rows = normalize(sparse.csr_matrix(self.counter.transform(_as_words(sequences)).multiply(self.idf)))
-        return rows if self.projection is None else normalize((rows @ self.projection).toarray()).astype(np.float32)
+        rows = unit_rows(sparse.csr_matrix(self.counts(sequences).multiply(self.idf)))
+        return rows if self.projection is None else unit_rows((rows @ self.projection).toarray()).astype(np.float32)
+
+    def counts(self, sequences # token-id sequences, one per song
+              )->sparse.csr_matrix:
+        "Float32 [n, V]: how often each n-gram of the vocabulary occurs in each song, as scikit-learn's `CountVectorizer` counts the words of `_as_words`."
+        smallest, largest = self.ngram_range
+        indptr, columns = [0], []
+        for ids in sequences:
+            ids = [int(token) for token in ids]
+            for n in range(smallest, largest + 1):
+                columns += [column for gram in zip(*(ids[k:] for k in range(n))) if (column := self.columns.get(gram)) is not None]
+            indptr.append(len(columns))
+        counts = sparse.csr_matrix((np.ones(len(columns), np.float32), np.array(columns, np.int64), np.array(indptr, np.int64)),
+                                   shape=(len(indptr) - 1, len(self.vocabulary)))
+        counts.sum_duplicates()
+        return counts
 
     def beside(self, embeddings:np.ndarray, # [n, D] L2-normalised rows of the same songs (an encoder's)
                sequences                    # the songs' token-id sequences
@@ -298,7 +329,7 @@ class TokenTfidf:
         "Unit rows [n, D + dims]: each embedding beside the song's projected TF-IDF, weighted so that a cosine is `1 - share` times the embeddings' plus `share` times TF-IDF's."
         if self.projection is None: raise ValueError('TokenTfidf.beside: fit with dims, so that rows are dense')
         rows = np.hstack([math.sqrt(1 - self.share) * np.asarray(embeddings, np.float32), math.sqrt(self.share) * self.transform(sequences)])
-        return normalize(rows).astype(np.float32)  # a song with no known n-gram keeps its embedding alone
+        return unit_rows(rows).astype(np.float32)  # a song with no known n-gram keeps its embedding alone
 
     def save(self, path # the .npz file to write, e.g. a checkpoint's `tfidf.npz`
             )->Path:
@@ -421,14 +452,14 @@ class MelodyNgrams:
             hashes = _melody_grams(*melody_line(self.tokenizer.decode([int(i) for i in ids])), self.n)
             columns = ((hashes >> np.uint64(32)) % np.uint64(self.dim)).astype(np.int64)
             np.add.at(row, columns, np.where(hashes >> np.uint64(63), 1.0, -1.0).astype(np.float32))  # the top bit: the sign
-        return normalize(rows).astype(np.float32)
+        return unit_rows(rows).astype(np.float32)
 
     def beside(self, embeddings:np.ndarray, # [n, D] unit rows of the same songs
                sequences                    # the songs' token-id sequences
               )->np.ndarray:
         "Unit rows [n, D + dims]: each embedding beside the song's melody row, so that a cosine is `1 - share` times the embeddings' plus `share` times the melodies'."
         rows = np.hstack([math.sqrt(1 - self.share) * np.asarray(embeddings, np.float32), math.sqrt(self.share) * self.transform(sequences)])
-        return normalize(rows).astype(np.float32)  # a song without melody n-grams keeps its embedding alone
+        return unit_rows(rows).astype(np.float32)  # a song without melody n-grams keeps its embedding alone
 
     def settings(self)->dict: return dict(n=self.n, dims=self.dim, share=self.share)
 

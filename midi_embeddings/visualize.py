@@ -18,7 +18,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 from scipy.linalg import orthogonal_procrustes
-from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
 from .corpus import write_atomically
 
@@ -40,6 +39,7 @@ def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
                          'a model whose training diverged gives such rows')
     directions = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     if np.ptp(directions, axis=0).max() < 1e-9: return np.zeros((n, 2))  # one direction: nothing to spread (and t-SNE crashes)
+    from sklearn.manifold import TSNE  # here, not at the top: scikit-learn takes a second to import, which embedding need not pay
     start = 'pca' if init is None else np.asarray(init, dtype=np.float64) - np.mean(init, axis=0)
     tsne = TSNE(n_components=2, perplexity=min(30.0, (n - 1) / 3) if perplexity is None else perplexity,
                 metric='cosine', init=start, early_exaggeration=12.0 if init is None else 1.0, random_state=seed)
