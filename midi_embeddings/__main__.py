@@ -13,7 +13,7 @@ from fastcore.imports import IN_NOTEBOOK
 from .corpus import start_worker_server
 
 # %% ../nbs/07b_main.ipynb #756fa7d7
-WORKER_COMMANDS = ('embed', 'evaluate', 'duplicates', 'train')  # the commands that read MIDI files in worker processes
+WORKER_COMMANDS = ('embed', 'similar', 'evaluate', 'duplicates', 'train')  # the commands that read MIDI files in worker processes
 
 # %% ../nbs/07b_main.ipynb #96cc4834
 def needs_workers(argv:list[str] # the command's arguments, the command first

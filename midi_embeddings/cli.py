@@ -173,7 +173,9 @@ def similar_command(args:argparse.Namespace):
         raise ValueError(f'{collection_path} was embedded by another model than the one now in {embedder.model_dir} '
                          '(its weights, tokenizer, TF-IDF or melody settings differ); embed the collection again with this model')
     if args.query.is_dir(): raise ValueError(f'{args.query}: a folder; the query is one MIDI file')
-    query, own_file = embedder.embed([args.query])[0], os.path.realpath(args.query)
+    rows, _, skipped = next(embedder.embed_chunks([args.query], workers=args.workers, timeout=args.timeout))  # in a worker: a file that crashes the parser cannot take the command down
+    if skipped: raise ValueError(f'{args.query}: {skipped[0][1]}')
+    query, own_file = rows[0], os.path.realpath(args.query)
     index = collection_index(collection_path, collection['embeddings']) if args.index == 'faiss' else 'exact'
     found, similarities = search(query, collection['embeddings'], args.k + 1, index)
     neighbours = [(similarity, collection['paths'][i]) for i, similarity in zip(found, similarities) if os.path.realpath(collection['paths'][i]) != own_file]
@@ -403,6 +405,8 @@ def _parser()->argparse.ArgumentParser:
     similar.add_argument('--index', choices=('exact', 'faiss'), default='exact', help='exact: numpy, chunked (default); faiss: approximate, an index saved beside the collection (.faiss), built on first use')
     similar.add_argument('--device', help=device_help)
     similar.add_argument('--precision', choices=PRECISIONS, default='auto', help=precision_help)
+    similar.add_argument('--workers', type=_at_least(0), default=1, help='processes reading the query (default: 1, where a file that crashes the parser cannot take the command down; 0: this one)')
+    similar.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds the query may take to be read (default: 60)')
     similar.set_defaults(run=similar_command)
     duplicates = commands.add_parser('duplicates', help='list the pairs of songs in a collection that share most of their notes')
     duplicates.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
