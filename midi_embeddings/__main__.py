@@ -8,7 +8,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/main.html.md"""
 __all__ = ['WORKER_COMMANDS', 'needs_workers', 'command']
 
 # %% ../nbs/07b_main.ipynb #85e49a40
-import sys
+import signal, sys
 from fastcore.imports import IN_NOTEBOOK
 from .corpus import start_worker_server
 
@@ -28,7 +28,8 @@ def command(argv:list[str]|None=None # arguments; None: the command line
     "The console script `midi-embeddings`: `cli.main`, the worker server started first when the command will need it."
     argv = sys.argv[1:] if argv is None else list(argv)
     if needs_workers(argv): start_worker_server(['midi_embeddings.cli'])  # it imports while this process does
-    from midi_embeddings.cli import main  # imported here, after the server's start: overlapping the two is the point
+    try: from midi_embeddings.cli import main  # imported here, after the server's start: overlapping the two is the point
+    except KeyboardInterrupt: sys.exit(128 + signal.SIGINT)  # Ctrl-C during those seconds: the shell's code, as the command gives it, no traceback
     return main(argv)
 
 # %% ../nbs/07b_main.ipynb #d52b7829

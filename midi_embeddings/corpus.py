@@ -443,7 +443,8 @@ def normalize_score(score:symusic.Score, # changed in place
     return score
 
 # %% ../nbs/01a_corpus.ipynb #f9dc5aa3
-def _part_notes(part:'music21.stream.Stream')->list[list]:
+def _part_notes(part # a music21 part (`music21.stream.Stream`)
+               )->list[list]:
     "The `[start, end, pitch]` of each note of `part`, in quarter notes, tied notes joined."
     notes, open_ties = [], {}
     for element in part.flatten().notes:
@@ -460,8 +461,8 @@ def _part_notes(part:'music21.stream.Stream')->list[list]:
     return notes
 
 # %% ../nbs/01a_corpus.ipynb #310af84c
-def music21_to_score(stream:'music21.stream.Stream', # a parsed score: parts of notes and chords
-                     tpq:int=480                    # ticks per quarter note of the result
+def music21_to_score(stream,    # a parsed music21 score (`music21.stream.Stream`): parts of notes and chords
+                     tpq:int=480 # ticks per quarter note of the result
                     )->symusic.Score:
     "The notes and time signatures of a music21 score as a symusic score: one track per part, 120 bpm."
     import music21  # here, not at the top: only converting needs it, and it takes a second to import
@@ -510,7 +511,7 @@ def write_json(path:Path, # the file to write, atomically
     return Path(path)
 
 # %% ../nbs/01a_corpus.ipynb #aa1dd1d3
-def _parse_work(root:Path, work:str)->'music21.stream.Score':
+def _parse_work(root:Path, work:str):
     "The music21 score of `work`: a file, or `file.abc#number` for one tune of an abc file."
     import music21  # as in `music21_to_score`
     name, _, number = work.partition('#')

@@ -75,8 +75,8 @@ def label_list(labels # one label per song: strings or numbers; None, NaN or '' 
 def stratified_folds(labels,      # one label per song
                      folds:int=5, # folds wanted
                      seed:int=42  # shuffle seed
-                    )->'StratifiedKFold':
-    "Seeded stratified folds, no more than the smallest label has songs."
+                    ):
+    "Seeded stratified folds (scikit-learn's `StratifiedKFold`), no more than the smallest label has songs."
     from sklearn.model_selection import StratifiedKFold  # scikit-learn, here and below, is imported where it is used: it takes a second, which embedding need not pay
     label_list(labels)  # refuses strings mixed with numbers
     names, counts = np.unique(np.asarray(labels), return_counts=True)
@@ -87,7 +87,7 @@ def stratified_folds(labels,      # one label per song
     return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
 
 # %% ../nbs/04_evaluate.ipynb #dcd8f689
-def _cross_validated_hits(classifier, embeddings, labels, folds:'StratifiedKFold')->np.ndarray:
+def _cross_validated_hits(classifier, embeddings, labels, folds)->np.ndarray:
     "Bool [n]: whether each song's label is predicted right by `classifier` fitted on the other folds."
     from sklearn.model_selection import cross_val_predict
     labels = np.asarray(labels)
