@@ -4,13 +4,19 @@
     python tools/readme.py --check   # what CI runs (.ci/run)
 
 Markdown cells are copied as they are, code cells that are not hidden become fenced Python, and links to `images/`
-point into `nbs/images/` so that they resolve on GitHub.
+become absolute links to `nbs/images/` on the repository's main branch (pyproject's `Repository` URL), so that they
+resolve on GitHub and on PyPI's project page, which shows README.md and has no files beside it.
 """
-import difflib, sys
+import difflib, re, sys
 from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+
+def images_url()->str:
+    "Where `nbs/images/` is served: the raw files of the repository's main branch."
+    repository = re.search(r'^Repository = "https://github.com/([^"]+?)/?"', (ROOT / 'pyproject.toml').read_text(), re.M).group(1)  # no tomllib before 3.11
+    return f'https://raw.githubusercontent.com/{repository}/main/nbs/images/'
 
 def readme_text(index:Path)->str:
     "The README of the notebook `index`."
@@ -21,7 +27,7 @@ def readme_text(index:Path)->str:
     for cell in nb.cells[1:]:
         if cell.cell_type == 'markdown': parts.append(cell.source)
         elif cell.cell_type == 'code' and not cell.source.startswith('#| hide'): parts.append(f'```python\n{cell.source}\n```')
-    return ('\n\n'.join(parts) + '\n').replace('](images/', '](nbs/images/')
+    return ('\n\n'.join(parts) + '\n').replace('](images/', f']({images_url()}')
 
 def main(check:bool)->int:
     text, readme = readme_text(ROOT / 'nbs' / 'index.ipynb'), ROOT / 'README.md'
