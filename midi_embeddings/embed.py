@@ -23,7 +23,7 @@ from .corpus import balanced_subset, folder_label, midi_files, read_labels, read
 from .tokenize import encode_score, tokenizer_identity
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 from .train import load_checkpoint, resolve_device, use_bf16
-from .evaluate import MelodyNgrams, TokenTfidf, NoTfidfError, beside_parts, checkpoint_melody, checkpoint_tfidf
+from .evaluate import MelodyNgrams, TokenTfidf, NoTfidfError, beside_parts, checkpoint_melody, checkpoint_tfidf, identical_groups, score_note_codes
 from .visualize import tsne_html
 
 # %% ../nbs/07_embed.ipynb #58ab890a
@@ -469,13 +469,8 @@ def search(queries,                 # [D] one query row or [Q, D] rows; scaled t
 # %% ../nbs/07_embed.ipynb #487eae0a
 def note_codes(path:Path # a MIDI file
               )->np.ndarray:
-    "Sorted int64 codes `onset * 256 + pitch` of the file's non-drum notes, onsets in 1/480 quarter notes from the first note."
-    score = read_midi(path)
-    notes = [track.notes.numpy() for track in score.tracks if not track.is_drum and track.note_num()]
-    if not notes: return np.zeros(0, np.int64)
-    onsets = np.concatenate([n['time'] for n in notes]).astype(np.int64)
-    onsets = np.round((onsets - onsets.min()) * 480 / score.ticks_per_quarter).astype(np.int64)
-    return np.unique(onsets * 256 + np.concatenate([n['pitch'] for n in notes]).astype(np.int64))
+    "`score_note_codes` of the file: sorted int64 codes `onset * 256 + pitch` of its non-drum notes, onsets in 1/480 quarter notes from the first note."
+    return score_note_codes(read_midi(path))
 
 # %% ../nbs/07_embed.ipynb #3991a19a
 def note_overlap(a:np.ndarray, # `note_codes` of one song
@@ -504,9 +499,7 @@ def identical_notes(paths:list,             # MIDI files
                     progress:bool=True      # a progress bar on stderr
                    )->list[list[int]]:
     "Groups of two or more indices of `paths`, each in order, whose files have the same `note_codes`; unreadable files and files without notes are in none."
-    groups, (codes, _) = {}, _read_notes(paths, workers, timeout, progress)
-    for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
-    return sorted(group for group in groups.values() if len(group) > 1)
+    return identical_groups(_read_notes(paths, workers, timeout, progress)[0])
 
 # %% ../nbs/07_embed.ipynb #13d71d5c
 SKETCH_BANDS, SKETCH_ROWS = 32, 4  # MinHash bands, and values in a band

@@ -10,7 +10,7 @@ __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'label_list', 'strat
            'crop_score', 'split_halves', 'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf',
            'tfidf_embeddings', 'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'beside_parts',
            'encoder_embed_fn', 'song_views', 'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask',
-           'checked_rows', 'embedding_report', 'model_report']
+           'checked_rows', 'score_note_codes', 'identical_groups', 'embedding_report', 'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
 import json, math, numbers, warnings
@@ -615,6 +615,24 @@ def checked_rows(name:str, # the method, for the message
         raise ValueError(f"embedding_report: the embed function of '{name}' returned NaN or infinite values")
     return rows
 
+# %% ../nbs/04_evaluate.ipynb #ede5abe4
+def score_note_codes(score:symusic.Score # a song
+                    )->np.ndarray:
+    "Sorted int64 codes `onset * 256 + pitch` of the score's non-drum notes, onsets in 1/480 quarter notes from the first note."
+    notes = [track.notes.numpy() for track in score.tracks if not track.is_drum and track.note_num()]
+    if not notes: return np.zeros(0, np.int64)
+    onsets = np.concatenate([n['time'] for n in notes]).astype(np.int64)
+    onsets = np.round((onsets - onsets.min()) * 480 / score.ticks_per_quarter).astype(np.int64)
+    return np.unique(onsets * 256 + np.concatenate([n['pitch'] for n in notes]).astype(np.int64))
+
+# %% ../nbs/04_evaluate.ipynb #9a37258e
+def identical_groups(codes:dict # {index: `score_note_codes`} of songs
+                    )->list[list[int]]:
+    "Groups of two or more indices, each in order, whose songs have the same note codes; a song without notes is in none."
+    groups = {}
+    for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
+    return sorted(group for group in groups.values() if len(group) > 1)
+
 # %% ../nbs/04_evaluate.ipynb #aa2c78ac
 def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, k:int, folds:int, seed:int)->tuple[dict, dict]:
     "One report row, and its per-song outcomes (NaN: a song a measure leaves out): probes and retrieval of one embed function on the shared views."
@@ -666,6 +684,10 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
     "Score each embed function on the same songs and views; print the table and its 95% intervals; return one dict per method."
     scores = [_as_score(song) for song in songs]
     if len(scores) < 2: raise ValueError(f'embedding_report: {len(scores)} song{"s" * (len(scores) != 1)}; the report compares songs, give 2 at least')
+    if twins := identical_groups({index: score_note_codes(score) for index, score in enumerate(scores)}):
+        copies = sum(len(group) - 1 for group in twins)
+        warnings.warn(f'{copies} song{"s" * (copies > 1)} with the notes of another here (song {twins[0][1]} = song {twins[0][0]}{", ..." * (copies > 1)}): '
+                      'its views tie with that song in retrieval, where a tie counts half; leave the copies out, as `midi-embeddings evaluate` does')
     if labels is not None and len(labels) != len(scores):
         raise ValueError(f'embedding_report: {len(labels)} labels for {len(scores)} songs; give one label per song')
     labels = label_list(labels) if labels is not None else None
