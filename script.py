@@ -11,7 +11,8 @@
 import sys
 from pathlib import Path
 import hydra
-from midi_embeddings.cli import launch_error, run_training
+from midi_embeddings.cli import run_training
+from midi_embeddings.workflow import launch_error  # importing it registers the configurations' resolvers
 
 
 @hydra.main(config_path='configs', config_name='config', version_base=None)

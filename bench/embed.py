@@ -13,10 +13,9 @@ the target is a flat peak, about 1.0x. One run's main process varies by up to 10
 the N files, so every chunk of either run holds the same songs and makes the same model batches: the largest batch
 (batch_size windows of max_seq_len tokens) sets the peak, and any growth beyond it would be the pipeline's.
 Start-up: the wall time of embedding one file from the shell, in fresh processes, `--startup-repeats` times each (the
-ways alternating), medians compared: `python -m midi_embeddings embed` (the console script's code: the worker server
-starts before the command's imports), `python -m midi_embeddings.cli embed` (the same command, the server started
-when the first file is read), and the peer, a plain script that loads the model and embeds the file in its own
-process (`MIDIEmbedder.embed`: no workers, no file written).
+two alternating), medians compared: `python -m midi_embeddings embed` (the console script's code: the worker server
+starts as soon as the arguments are parsed, and imports while the command does) against the peer, a plain script that
+loads the model and embeds the file in its own process (`MIDIEmbedder.embed`: no workers, no file written).
 
     python bench/embed.py                               # 60 composer works; untrained encoder of configs/config.yaml's shape; CPU
     python bench/embed.py --model outputs/DATE/TIME/embed_model --device cuda --limit 800 --memory-n 200
@@ -175,7 +174,6 @@ def one_file_from_shell(args, model_dir:Path, file:Path, out:Path)->dict:
     "{way: median wall seconds} of embedding `file` from the shell, each way `args.startup_repeats` times, the ways alternating."
     command = ['embed', str(model_dir), str(file), '--out', str(out), '--device', args.device, '--workers', str(args.workers)]
     ways = {'ours': [sys.executable, '-m', 'midi_embeddings', *command],
-            'server late': [sys.executable, '-m', 'midi_embeddings.cli', *command],
             'plain': [sys.executable, '-c', PLAIN_ONE_FILE, str(model_dir), args.device, str(file)]}
     runs = [{way: shell_seconds(argv) for way, argv in ways.items()} for _ in range(args.startup_repeats)]
     return {way: float(np.median([run[way] for run in runs])) for way in ways}
@@ -222,10 +220,8 @@ def main():
               f'{n} songs {described(small)}; {10 * n} songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
               f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
         shell = one_file_from_shell(args, model_dir, files[0], workdir / 'one.npz')
-        print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s '
-              f'(the worker server started before the command\'s imports), `python -m midi_embeddings.cli embed` {shell["server late"]:.2f} s '
-              f'(started when the first file is read), a plain script embedding it in its own process {shell["plain"]:.2f} s '
-              f'-> {shell["plain"] / shell["ours"]:.2f}x the plain script ({shell["plain"] / shell["server late"]:.2f}x with the server started late)')
+        print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s, '
+              f'a plain script embedding it in its own process {shell["plain"]:.2f} s -> {shell["plain"] / shell["ours"]:.2f}x the plain script')
 
 if __name__ == '__main__':
     try: main()

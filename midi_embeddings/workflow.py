@@ -256,6 +256,10 @@ def run_name()->str:
     run_id = os.environ.get('TORCHELASTIC_RUN_ID', 'none')
     return f'torchrun-{run_id}' if run_id != 'none' else datetime.now().strftime('%Y-%m-%d/%H-%M-%S')
 
+# %% ../nbs/05a_workflow.ipynb #b8d44950
+if not OmegaConf.has_resolver('run_name'): OmegaConf.register_new_resolver('run_name', run_name)
+if not OmegaConf.has_resolver('shipped_configs'): OmegaConf.register_new_resolver('shipped_configs', lambda: str(CONFIG_DIR.resolve()))
+
 # %% ../nbs/05a_workflow.ipynb #ae4b2de4
 STEPS = ('corpus and splits', 'tokenizer', 'datasets', 'model', 'training', 'test loss', 'embedding quality',
          'visualizations')
