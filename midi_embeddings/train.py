@@ -717,6 +717,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     if not isinstance(path, (str, os.PathLike)): raise TypeError(f'{path!r} is not a path; give a checkpoint directory, e.g. outputs/DATE/TIME/embed_model')
     folder = find_checkpoint(path)
     if folder is None:
+        if not Path(path).expanduser().exists(): raise FileNotFoundError(f'{path}: no such checkpoint directory')
         inside = sorted(child for child in Path(path).iterdir() if child.is_dir() and find_checkpoint(child)) if Path(path).is_dir() else []
         raise FileNotFoundError(f'{path}: no checkpoint here (expected {", ".join(CHECKPOINT_FILES)})' + (f'; {inside[0]} holds one' if inside else ''))
     for name in CHECKPOINT_FILES:
