@@ -464,6 +464,15 @@ def _parser()->argparse.ArgumentParser:
     commands.add_parser('train', help='train a model: Hydra overrides such as --config-name=tiny train.epochs=20 (as python script.py takes them; `train --help` lists them)', add_help=False)
     return parser
 
+# %% ../nbs/07a_cli.ipynb #cd0f532d
+WORKER_PRELOAD = ['midi_embeddings.workflow']  # what the worker server imports: the package's modules (workflow imports the others)
+
+# %% ../nbs/07a_cli.ipynb #2dfefaaf
+def _reads_in_workers(args:argparse.Namespace # the parsed command line
+                     )->bool:
+    "Whether the command will read MIDI files in worker processes: it takes `--workers`, and it is not 0."
+    return getattr(args, 'workers', 0) != 0
+
 # %% ../nbs/07a_cli.ipynb #ca7dbe79
 def main(argv:list[str]|None=None # arguments; None: the command line
         ):
@@ -483,12 +492,3 @@ def main(argv:list[str]|None=None # arguments; None: the command line
 
 # %% ../nbs/07a_cli.ipynb #06a9aae6
 if __name__ == '__main__' and not IN_NOTEBOOK: main()  # `python -m midi_embeddings.cli ...` runs the `midi-embeddings` command
-
-# %% ../nbs/07a_cli.ipynb #cd0f532d
-WORKER_PRELOAD = ['midi_embeddings.workflow']  # what the worker server imports: the package's modules (workflow imports the others)
-
-# %% ../nbs/07a_cli.ipynb #2dfefaaf
-def _reads_in_workers(args:argparse.Namespace # the parsed command line
-                     )->bool:
-    "Whether the command will read MIDI files in worker processes: it takes `--workers`, and it is not 0."
-    return getattr(args, 'workers', 0) != 0
