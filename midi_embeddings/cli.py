@@ -83,6 +83,13 @@ def _check_out(out:Path|None,  # `--out`; None: the command's default, which is 
     except OSError as error: raise ValueError(f'--out {out}: cannot write in {folder} ({error.strerror})') from None
 
 
+# %% ../nbs/07a_cli.ipynb #6a92647b
+def _check_models(model_dirs:list # MODEL_DIR, and any --against
+                 ):
+    "A one-line ValueError, before the seconds of importing torch, for a model directory that does not exist."
+    for model_dir in model_dirs:
+        if not Path(model_dir).expanduser().exists(): raise ValueError(f'{model_dir}: no such model directory')
+
 # %% ../nbs/07a_cli.ipynb #50c66dcd
 def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
     "What `embed` says when Ctrl-C or SIGTERM stops it: how much is saved, and how to go on."
@@ -104,8 +111,9 @@ def _peek(collection_path:Path, # a collection file, or what should be one
 # %% ../nbs/07a_cli.ipynb #01c2c206
 def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
-    from midi_embeddings.embed import MIDIEmbedder, embed_collection
     _check_out(args.out, ('.npz',), 'a .npz collection file')
+    _check_models([args.model_dir])
+    from midi_embeddings.embed import MIDIEmbedder, embed_collection
     out = args.out or own_collection(args.model_dir)
     resumed = args.resume and out.exists()
     share = _peek(out, 'tfidf_share') if resumed and args.tfidf_share is None else args.tfidf_share  # resumed: as the collection was made
@@ -132,11 +140,11 @@ def _collection_and_model(target:Path,          # a collection file or a model d
                           collection:Path|None  # `--collection`
                          )->tuple:
     "(collection file, model directory or None for the collection's own) that `similar TARGET` means."
-    from midi_embeddings.train import find_checkpoint
     if target.is_file():
         if collection is not None: raise ValueError(f'--collection {collection}: {target} is a collection file already; --collection goes with MODEL_DIR')
         return target, None
     if not target.is_dir(): raise ValueError(f'{target}: no such model directory or collection file')
+    from midi_embeddings.train import find_checkpoint
     if find_checkpoint(target) is None:
         raise ValueError(f'{target}: a folder, but neither a model directory nor a collection file; give the .npz that '
                          '`midi-embeddings embed` writes, or the model directory it was made with')
@@ -153,9 +161,9 @@ def _collection_and_model(target:Path,          # a collection file or a model d
 # %% ../nbs/07a_cli.ipynb #7924e9e4
 def similar_command(args:argparse.Namespace):
     "`midi-embeddings similar`: the `k` songs of a collection most similar to the query file, with cosine similarity."
+    collection_path, model_dir = _collection_and_model(args.target, args.collection)
     from midi_embeddings.embed import MIDIEmbedder, collection_index, load_collection, search
     from midi_embeddings.evaluate import NoTfidfError
-    collection_path, model_dir = _collection_and_model(args.target, args.collection)
     collection = load_collection(collection_path)
     model_dir, share = model_dir or collection['model_dir'], collection['tfidf_share']
     melody = None if share is None else collection['melody_share'] or 0.0  # a collection from before session 27 has no melody
@@ -185,10 +193,11 @@ def similar_command(args:argparse.Namespace):
 # %% ../nbs/07a_cli.ipynb #d8c82324
 def evaluate_command(args:argparse.Namespace):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
+    _check_out(args.out, ('.json',), 'a .json report')
+    _check_models([args.model_dir, *args.against])
     from midi_embeddings.embed import MIDIEmbedder, identical_notes
     from midi_embeddings.evaluate import model_report
     from midi_embeddings.workflow import trained_on
-    _check_out(args.out, ('.json',), 'a .json report')
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, tfidf_share=args.tfidf_share, melody_share=args.melody_share)
     others = {os.path.normpath(path): MIDIEmbedder.from_pretrained(path, args.device) for path in args.against}  # a row's name: the path as given, tidied
     if len(others) < len(args.against): raise ValueError('--against names a model twice')
@@ -221,9 +230,9 @@ def evaluate_command(args:argparse.Namespace):
 # %% ../nbs/07a_cli.ipynb #c7611c2d
 def duplicates_command(args:argparse.Namespace):
     "`midi-embeddings duplicates`: the pairs of songs of a collection that share `min_overlap` of their notes, found through note sketches and embeddings."
-    from midi_embeddings.embed import load_collection, near_duplicates
     _check_out(args.out, ('.csv',), 'a .csv table')
     collection_path, _ = _collection_and_model(args.target, args.collection)
+    from midi_embeddings.embed import load_collection, near_duplicates
     collection = load_collection(collection_path)
     paths = collection['paths']
     pairs = near_duplicates(paths, collection['embeddings'], args.k, args.min_overlap, args.workers, args.timeout)
@@ -240,8 +249,8 @@ def duplicates_command(args:argparse.Namespace):
 # %% ../nbs/07a_cli.ipynb #8d30db21
 def map_command(args:argparse.Namespace):
     "`midi-embeddings map`: an interactive t-SNE page of a collection's songs, coloured by sub-folder or by a table's labels."
-    from midi_embeddings.embed import map_collection
     collection_path, _ = _collection_and_model(args.target, args.collection)
+    from midi_embeddings.embed import map_collection
     _check_out(args.out, ('.html', '.htm'), 'an .html page')
     print(f'mapping at most {args.limit} songs of {collection_path} with t-SNE', file=sys.stderr)
     page = map_collection(collection_path, args.out, args.root, args.labels, args.label_columns, args.limit, args.seed)
