@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 import numpy as np
 from fastcore.imports import IN_NOTEBOOK
 from tqdm.auto import tqdm
-from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, start_worker_server, write_atomically, write_json
+from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, start_worker_server, stop_worker_server, write_atomically, write_json
 from . import __version__
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
@@ -491,13 +491,16 @@ def main(argv:list[str]|None=None # arguments; None: the command line
         if argv[:1] == ['train']: return train_command(argv[1:])
     except KeyboardInterrupt as interrupt: sys.exit(_exit_code(interrupt))  # while it imports: the run handles its own
     args = _parser().parse_args(argv)
-    if _reads_in_workers(args): start_worker_server(WORKER_PRELOAD)  # it imports while the command does
+    started_server = _reads_in_workers(args) and start_worker_server(WORKER_PRELOAD)  # it imports while the command does
     logging.basicConfig(format='%(message)s')
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
     try:
         with sigterm_as_interrupt(), plain_warnings(): args.run(args)
-    except (ValueError, OSError, ImportError) as error: sys.exit(f'midi-embeddings {args.command}: {error}')
-    except KeyboardInterrupt as interrupt: sys.exit(_exit_code(interrupt))
+        return
+    except (ValueError, OSError, ImportError) as error: exit_with = f'midi-embeddings {args.command}: {error}'
+    except KeyboardInterrupt as interrupt: exit_with = _exit_code(interrupt)
+    if started_server: stop_worker_server()  # one still importing would hold our output's pipe open for seconds (`01a_corpus`)
+    sys.exit(exit_with)
 
 # %% ../nbs/07a_cli.ipynb #06a9aae6
 if __name__ == '__main__' and not IN_NOTEBOOK: main()  # `python -m midi_embeddings.cli ...` runs the `midi-embeddings` command

@@ -6,10 +6,11 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/corpus.html.md"""
 
 # %% auto #0
 __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS', 'SCORE_SUFFIXES', 'NUMBERED_COLLECTIONS',
-           'MANIFEST_FIELDS', 'CACHE_VERSION', 'start_worker_server', 'safe_map', 'read_midi', 'midi_files', 'Song',
-           'report_skips', 'folder_label', 'folder_corpus', 'read_labels', 'check_label_table', 'music21_corpus_root',
-           'music21_works', 'balanced_subset', 'normalize_score', 'music21_to_score', 'write_atomically', 'write_json',
-           'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying', 'music21_corpus', 'split_songs']
+           'MANIFEST_FIELDS', 'CACHE_VERSION', 'start_worker_server', 'stop_worker_server', 'safe_map', 'read_midi',
+           'midi_files', 'Song', 'report_skips', 'folder_label', 'folder_corpus', 'read_labels', 'check_label_table',
+           'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score', 'music21_to_score',
+           'write_atomically', 'write_json', 'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying',
+           'music21_corpus', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, gc, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
@@ -89,13 +90,27 @@ def _start_server_deaf_to_ctrl_c():
     try: multiprocessing.forkserver.ensure_running()
     finally: signal.signal(signal.SIGINT, previous)
 
+# %% ../nbs/01a_corpus.ipynb #4e6921cd
+def _server_pid()->int|None:
+    "The worker server's process id, None when none runs (the standard library's one server, and a private field of it)."
+    return getattr(getattr(multiprocessing.forkserver, '_forkserver', None), '_forkserver_pid', None)
+
 # %% ../nbs/01a_corpus.ipynb #3ea42bbe
 def start_worker_server(preload:list[str] # modules the server imports once, for all the workers it will fork
-                       ):
+                       )->bool: # whether this call started it
     "Start the worker server now, if it is not running, importing `preload` in the background; the workers of every later `safe_map` fork from it."
-    if 'forkserver' not in multiprocessing.get_all_start_methods(): return  # workers are spawned: no server
+    if 'forkserver' not in multiprocessing.get_all_start_methods(): return False  # workers are spawned: no server
+    running = _server_pid()
     multiprocessing.get_context('forkserver').set_forkserver_preload(preload)
     _start_server_deaf_to_ctrl_c()
+    return _server_pid() != running
+
+# %% ../nbs/01a_corpus.ipynb #b6967a29
+def stop_worker_server():
+    "End the worker server now, even while it still imports its preloads; the next `safe_map` starts another."
+    if (pid := _server_pid()) is None: return
+    os.kill(pid, signal.SIGKILL)
+    multiprocessing.forkserver._forkserver._stop()  # closes its pipe, reaps it, removes its socket
 
 # %% ../nbs/01a_corpus.ipynb #d7603f43
 class _Worker:
