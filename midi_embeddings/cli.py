@@ -88,7 +88,10 @@ def _check_models(model_dirs:list # MODEL_DIR, and any --against
                  ):
     "A one-line ValueError, before the seconds of importing torch, for a model directory that does not exist."
     for model_dir in model_dirs:
-        if not Path(model_dir).expanduser().exists(): raise ValueError(f'{model_dir}: no such model directory')
+        path = Path(model_dir).expanduser()
+        if path.exists(): continue
+        beside = sorted(child.name for child in path.parent.iterdir() if (child / 'config.json').is_file() or (child / 'best' / 'config.json').is_file()) if path.parent.is_dir() else []
+        raise ValueError(f'{model_dir}: no such model directory' + (f'; {path.parent} holds {", ".join(beside)}' if beside else ''))
 
 # %% ../nbs/07a_cli.ipynb #50c66dcd
 def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
@@ -115,6 +118,7 @@ def embed_command(args:argparse.Namespace):
     _check_models([args.model_dir])
     from midi_embeddings.embed import MIDIEmbedder, embed_collection
     out = args.out or own_collection(args.model_dir)
+    if out.exists() and _peek(out, 'paths') is None: raise ValueError(f'{out} exists and is not a collection file: name another --out (embed replaces only collections)')
     resumed = args.resume and out.exists()
     share = _peek(out, 'tfidf_share') if resumed and args.tfidf_share is None else args.tfidf_share  # resumed: as the collection was made
     melody = args.melody_share
@@ -482,6 +486,12 @@ def _reads_in_workers(args:argparse.Namespace # the parsed command line
     "Whether the command will read MIDI files in worker processes: it takes `--workers`, and it is not 0."
     return getattr(args, 'workers', 0) != 0
 
+# %% ../nbs/07a_cli.ipynb #fdde3306
+def _reader_gone()->int:
+    "A reader of our output that stopped before its end (`| head`): nothing more to say; the shell's code for SIGPIPE."
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's flush at exit finds no broken pipe either
+    return 128 + signal.SIGPIPE
+
 # %% ../nbs/07a_cli.ipynb #ca7dbe79
 def main(argv:list[str]|None=None # arguments; None: the command line
         ):
@@ -495,8 +505,11 @@ def main(argv:list[str]|None=None # arguments; None: the command line
     logging.basicConfig(format='%(message)s')
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # a file name that is not UTF-8 prints as its own bytes
     try:
-        with sigterm_as_interrupt(), plain_warnings(): args.run(args)
+        with sigterm_as_interrupt(), plain_warnings():
+            args.run(args)
+            sys.stdout.flush()  # a reader that has gone shows here, not as Python's message at exit
         return
+    except BrokenPipeError: exit_with = _reader_gone()
     except (ValueError, OSError, ImportError) as error: exit_with = f'midi-embeddings {args.command}: {error}'
     except KeyboardInterrupt as interrupt: exit_with = _exit_code(interrupt)
     if started_server: stop_worker_server()  # one still importing would hold our output's pipe open for seconds (`01a_corpus`)

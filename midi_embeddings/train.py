@@ -687,6 +687,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     staging.mkdir()
     save_model(model, str(staging / 'model.safetensors'))
     (staging / 'config.json').write_text(json.dumps(model.cfg.to_dict(), indent=2))
+    shutil.copymode(staging / 'config.json', staging / 'model.safetensors')  # safetensors writes 0600: others on the machine could not load it
     tokenizer.save(staging / 'tokenizer.json')
     if train_state is not None: torch.save(train_state, staging / 'train_state.pt')
     if tfidf is not None: tfidf.save(staging / TFIDF_FILE)
