@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 from omegaconf import OmegaConf, DictConfig, MISSING
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 from hydra.errors import HydraException, MissingConfigException
 import csv, difflib, importlib.util, logging, os, warnings
 import numpy as np
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
-from .tokenize import load_or_train_tokenizer, tokenizer_identity, TOKENIZER_KINDS
+from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
@@ -148,6 +148,8 @@ def validate_config(cfg # a configuration: from `load_config`, Hydra, or a dict 
                    )->DictConfig:
     "`cfg` checked against the schema and the allowed ranges; raises `ConfigError` naming the first bad key."
     try: cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+    except ConfigKeyError as e:  # a key of a YAML file or dict that the schema lacks
+        raise ConfigError(f'unknown key {e.full_key}: {_near_key(e.full_key, _config_keys(OmegaConf.to_container(OmegaConf.structured(Config))))}') from None
     except OmegaConfBaseException as e:
         raise ConfigError(f"{e.full_key}: {str(e).splitlines()[0]}") from None
     missing = sorted(OmegaConf.missing_keys(cfg))
@@ -199,18 +201,35 @@ def _near_key(key:str, keys:list[str])->str:
     if same_name := [k for k in keys if k.rpartition('.')[2] == name]: return f'did you mean {same_name[0]}?'
     return f'{section or "the configuration"} has: {", ".join(siblings)}'
 
+# %% ../nbs/05a_workflow.ipynb #b848bf0e
+def _defaults_loop(name:str,    # a configuration, without `.yaml`
+                   folders:list # the folders its files are looked for in
+                  )->list[str]|None:
+    "The chain by which the defaults lists of `name`, and of the configurations they name, come back to one of them; None if they do not."
+    def visit(name, chain):
+        if name in chain: return [*chain, name]
+        file = next((folder / f'{name}.yaml' for folder in folders if (folder / f'{name}.yaml').is_file()), None)
+        try: config = OmegaConf.to_container(OmegaConf.load(file)) if file else None
+        except Exception: return None  # not YAML: Hydra says why
+        defaults = config.get('defaults') if isinstance(config, dict) else None
+        return next((loop for entry in defaults or [] if isinstance(entry, str) and (loop := visit(entry, [*chain, name]))), None)
+    return visit(name, [])
+
 # %% ../nbs/05a_workflow.ipynb #b2058878
 def config_dir_error(name:str,                # the configuration asked for
                      config_dir:Path|None,    # folder of the shipped configurations; None: `CONFIG_DIR`
                      search_dir:Path|None     # the command line's `--config-dir`: a folder of your own, searched after `config_dir`
                     )->str|None:
-    "One line when the configuration `name` is in neither folder, `--config-dir` is no folder, or a file there is hidden by a shipped one of its name; None otherwise."
+    "One line when the configuration `name` is in neither folder, `--config-dir` is no folder, a file there is hidden by a shipped one of its name, or `name` starts from itself; None otherwise."
     shipped = Path(config_dir or CONFIG_DIR)
     if search_dir is not None and not Path(search_dir).is_dir(): return f'--config-dir {search_dir}: no such folder'
-    if search_dir is not None and (Path(search_dir) / f'{name}.yaml').is_file() and (shipped / f'{name}.yaml').is_file():
-        return (f"{Path(search_dir) / f'{name}.yaml'} is not read: Hydra reads the shipped {name}.yaml of {shipped} first; "
-                f'give your file a name of its own (it may start from the shipped one: defaults: [{name}, _self_])')
+    hidden = [] if search_dir is None else sorted((path for path in Path(search_dir).glob('*.yaml') if (shipped / path.name).is_file()),
+                                                  key=lambda path: (path.stem != name, path.name))  # the one asked for first
+    if hidden:
+        return (f"{hidden[0]} is not read: Hydra reads the shipped {hidden[0].name} of {shipped} first; "
+                f'give your file a name of its own (it may start from the shipped one: defaults: [{hidden[0].stem}, _self_])')
     folders = [shipped, *([Path(search_dir)] if search_dir is not None else [])]
+    if loop := _defaults_loop(name, folders): return f"{' -> '.join(loop)}: the defaults of {name}.yaml lead back to {loop[-1]}.yaml, which Hydra cannot compose"
     if any((folder / f'{name}.yaml').is_file() for folder in folders): return None
     there = sorted({path.stem for folder in folders for path in folder.glob('*.yaml')})
     return f"no configuration {name!r} in {' or '.join(map(str, folders))}; there are: {', '.join(there)}"
@@ -536,10 +555,15 @@ def rank_zero_speaks(rank:int): # this process's rank (0 alone: nothing is silen
 def _tokenizer_of(cfg:DictConfig, # the run's configuration: `dataset.tokenizer_path` and the tokenizer's settings
                   songs:list      # the training `Song`s, to learn a tokenizer from
                  ):
-    "The run's tokenizer (`load_or_train_tokenizer`); `ConfigError` if `dataset.tokenizer_path` holds something else than a tokenizer."
-    path = Path(cfg.dataset.tokenizer_path).expanduser()
-    try: return load_or_train_tokenizer(path, [s.path for s in songs], cfg.dataset.tokenizer, cfg.dataset.vocab_size,
+    "The run's tokenizer (`load_or_train_tokenizer`); `ConfigError` if `dataset.tokenizer_path` holds something else than a tokenizer, or one of another kind or pitch encoding than `cfg` asks."
+    path, asked = Path(cfg.dataset.tokenizer_path).expanduser(), (cfg.dataset.tokenizer, cfg.dataset.pitch_intervals)
+    try:
+        if path.is_file() and (found := (type(tokenizer := load_tokenizer(path)).__name__, tokenizer.config.use_pitch_intervals)) != asked:
+            raise ConfigError(f'dataset.tokenizer_path: {path} holds a {found[0]} tokenizer with pitch_intervals={found[1]}, and this run asks for {asked[0]} '
+                              f'with pitch_intervals={asked[1]}: name a new file to learn one into (e.g. dataset.tokenizer_path=intervals.json), or delete it')
+        return load_or_train_tokenizer(path, [s.path for s in songs], cfg.dataset.tokenizer, cfg.dataset.vocab_size,
                                         cfg.dataset.pitch_intervals, timeout=cfg.dataset.timeout)
+    except ConfigError: raise
     except ValueError as error:
         if not path.exists(): raise  # it was learning one that failed
         raise ConfigError(f'dataset.tokenizer_path: {error}; name a tokenizer file, or a new path to learn one into') from None
