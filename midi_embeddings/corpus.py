@@ -10,7 +10,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'midi_files', 'Song', 'report_skips', 'folder_label', 'folder_corpus', 'read_labels', 'check_label_table',
            'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score', 'music21_to_score',
            'write_atomically', 'write_json', 'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying',
-           'music21_corpus', 'split_songs']
+           'music21_corpus', 'visualization_songs', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, gc, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
@@ -663,6 +663,17 @@ def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:
     while n_valid + n_test >= n > 0: n_test, n_valid = (n_test - 1, n_valid) if n_test >= n_valid else (n_test, n_valid - 1)
     return n_valid, n_test
 
+# %% ../nbs/01a_corpus.ipynb #516b9015
+def visualization_songs(held_out:list[Song], # held-out songs, in the order to draw them
+                        per_label:int=8      # songs of each label at most
+                       )->list[Song]:
+    "The first `per_label` songs of each label of `held_out`: the songs a run draws on its t-SNE page and animation."
+    taken = Counter()
+    def take(song):
+        taken[song.label] += 1
+        return taken[song.label] <= per_label
+    return [song for song in held_out if take(song)]
+
 # %% ../nbs/01a_corpus.ipynb #ba59a1a9
 def split_songs(songs:list[Song],     # the corpus
                 seed:int=42,          # the same songs and seed give the same splits
@@ -686,7 +697,7 @@ def split_songs(songs:list[Song],     # the corpus
         splits['validation'] += group[:n_valid]
         splits['test'] += group[n_valid:n_valid + n_test]
         splits['train'] += group[n_valid + n_test:]
-        splits['visualization'] += group[:n_valid + n_test][:viz_per_label]
+        splits['visualization'] += visualization_songs(group[:n_valid + n_test], viz_per_label)
     for name in ('train', 'validation', 'test'):
         placed = {str(song.path) for song in splits[name]}
         splits[name] += [unique[path] for path, leader in leader_of.items() if leader in placed]

@@ -26,7 +26,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, read_midi, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_midi, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
@@ -704,7 +704,7 @@ def launch_error(argv:list[str],          # the command line of `python script.p
 # %% ../nbs/05a_workflow.ipynb #ef21e51d
 def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
           run_dir:Path|None=None,  # where checkpoints, reports and pages go; None: outputs/DATE/TIME, as `script.py`
-          splits:dict|None=None    # your own splits: `Song` lists under the keys of `split_songs`; None: `corpus_splits(cfg)`
+          splits:dict|None=None    # your own splits: `Song` lists under the keys of `split_songs` (`visualization` may be left out); None: `corpus_splits(cfg)`
          )->dict:
     "Run the workflow of `cfg` into `run_dir`; return the metrics and the files written."
     cfg, run_dir = validate_config(cfg), Path(run_dir) if run_dir is not None else Path('outputs') / run_name()
@@ -713,6 +713,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
     if splits is not None and (odd := [(name, song) for name, split in splits.items() for song in split if not isinstance(song, Song)]):
         raise TypeError(f"train: splits['{odd[0][0]}'] holds {type(odd[0][1]).__name__} items; give midi_embeddings.corpus.Song(path, label) objects")
     if cfg.train.resume and (mismatch := resume_mismatch(cfg, run_dir)): raise ConfigError(mismatch)
+    if splits is not None and 'visualization' not in splits:  # `run_splits` gives none: drawn from the held-out songs, as `split_songs` draws them
+        splits = {**splits, 'visualization': visualization_songs(splits.get('validation', []) + splits.get('test', []))}
     run_dir.mkdir(parents=True, exist_ok=True)
     with rank_zero_speaks(int(os.environ.get('RANK', 0))):  # under torchrun only rank 0 speaks, from the device check on
         if not cfg.train.resume and (run_dir / 'songs.csv').is_file():
