@@ -128,8 +128,10 @@ def embed_command(args:argparse.Namespace):
     files = _input_files(args.inputs)
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     print(f'rows of {embedder.layout}', file=sys.stderr)
-    try: collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size,
-                                       args.timeout)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', 'none of the .* files could be read')  # said below as the command's error
+            collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size, args.timeout)
     except KeyboardInterrupt as interrupt:
         print(f'\n{_interrupted_embedding(out, len(files), embedder.model_id)}', file=sys.stderr)
         sys.exit(_exit_code(interrupt))
@@ -243,7 +245,7 @@ def duplicates_command(args:argparse.Namespace):
     for overlap, cosine, i, j in pairs: print(f'{overlap:.3f}  {cosine:.4f}  {paths[i]}  {paths[j]}')
     in_pairs = len({song for _, _, i, j in pairs for song in (i, j)})
     neighbours = f" and each song's {args.k} most similar" if args.k else ''
-    print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among the collection\'s {len(paths)} song{"s" * (len(paths) != 1)} ({in_pairs} in them): '
+    print(f'{len(pairs)} pair{"s" * (len(pairs) != 1)} of near-duplicates among the collection\'s {len(paths)} song{"s" * (len(paths) != 1)} ({in_pairs} of them in a pair): '
           f'at least {args.min_overlap:g} of their notes in common, among note-sketch matches{neighbours}', file=sys.stderr)
     if args.out:
         table = io.StringIO()
@@ -497,6 +499,7 @@ def main(argv:list[str]|None=None # arguments; None: the command line
         ):
     "The console script `midi-embeddings`."
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv: _parser().print_help(sys.stderr); sys.exit(2)  # no command: what there is, rather than argparse's one line
     try:
         if argv[:1] == ['train']: return train_command(argv[1:])
     except KeyboardInterrupt as interrupt: sys.exit(_exit_code(interrupt))  # while it imports: the run handles its own

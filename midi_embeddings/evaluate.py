@@ -548,7 +548,7 @@ REPORT_COLUMNS = {'method': 'method', 'knn': 'kNN', 'logreg': 'logreg', 'crop_to
 def report_table(rows:list # dicts with the keys of `REPORT_COLUMNS`
                 )->str:
     "The report rows as a markdown table, numbers to 3 decimals."
-    cell = lambda value: f'{value:.3f}' if isinstance(value, float) else str(value)
+    cell = lambda value: ('-' if math.isnan(value) else f'{value:.3f}') if isinstance(value, float) else str(value)  # NaN: not measured (no labels)
     lines = ['| ' + ' | '.join(REPORT_COLUMNS.values()) + ' |', '|' + '---|' * len(REPORT_COLUMNS)]
     return '\n'.join(lines + ['| ' + ' | '.join(cell(row[key]) for key in REPORT_COLUMNS) + ' |' for row in rows])
 
