@@ -89,6 +89,8 @@ def _check_models(model_dirs:list # MODEL_DIR, and any --against
     "A one-line ValueError, before the seconds of importing torch, for a model directory that does not exist."
     for model_dir in model_dirs:
         path = Path(model_dir).expanduser()
+        if path.is_file() and (made_by := _peek(path, 'model_dir')) is not None:
+            raise ValueError(f'{model_dir}: a collection file, not a model directory; the model that made it is {made_by}')
         if path.exists(): continue
         beside = sorted(child.name for child in path.parent.iterdir() if (child / 'config.json').is_file() or (child / 'best' / 'config.json').is_file()) if path.parent.is_dir() else []
         raise ValueError(f'{model_dir}: no such model directory' + (f'; {path.parent} holds {", ".join(beside)}' if beside else ''))
