@@ -11,6 +11,7 @@
 import sys
 from pathlib import Path
 import hydra
+from midi_embeddings.__main__ import bars_for_logs
 from midi_embeddings.cli import run_training
 from midi_embeddings.workflow import launch_error  # importing it registers the configurations' resolvers
 
@@ -20,5 +21,6 @@ def main(cfg): run_training(cfg)
 
 
 if __name__ == '__main__':
+    bars_for_logs()  # redrawn every 30 s when they go to a log file
     if error := launch_error(sys.argv[1:], Path(__file__).resolve().parent / 'configs'): sys.exit(f'config error: {error}')
     main()
