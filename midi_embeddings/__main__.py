@@ -13,7 +13,7 @@ from fastcore.imports import IN_NOTEBOOK
 
 # %% ../nbs/07b_main.ipynb #4a220ce4
 def bars_for_logs():
-    "Progress bars redrawn every 30 s instead of ten times a second where standard error is not a terminal (a log file, a job scheduler's output); a `TQDM_MININTERVAL` of your own stays."
+    "Progress bars redrawn every 30 s instead of ten times a second where standard error is not a terminal (a log file, a job scheduler's output); a `TQDM_MININTERVAL` of your own stays. Call it before tqdm is imported: tqdm reads the setting once."
     if not sys.stderr.isatty(): os.environ.setdefault('TQDM_MININTERVAL', '30')
 
 # %% ../nbs/07b_main.ipynb #f1c03170
