@@ -3,7 +3,7 @@
     python script.py                                   # defaults: built-in music21 corpus, 100 songs
     python script.py train.batch_size=16 train.epochs=20
     python script.py --config-name=large_model         # a bigger model for a GPU
-    python script.py --config-name=tiny                # a CPU smoke run of about a minute
+    python script.py --config-name=tiny                # a CPU smoke run of a minute or two
     torchrun --standalone --nproc_per_node 2 script.py # data-parallel training, one run directory
 
 `midi-embeddings train ...` (the console script of an installed package) runs the same task.

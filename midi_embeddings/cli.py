@@ -118,9 +118,9 @@ def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
     _check_models([args.model_dir])
-    from midi_embeddings.embed import MIDIEmbedder, embed_collection
+    from midi_embeddings.embed import MIDIEmbedder, embed_collection, is_collection_file
     out = args.out or own_collection(args.model_dir)
-    if out.exists() and _peek(out, 'paths') is None: raise ValueError(f'{out} exists and is not a collection file: name another --out (embed replaces only collections)')
+    if out.exists() and not is_collection_file(out): raise ValueError(f'{out} exists and is not a collection file: name another --out (embed replaces only collections)')
     resumed = args.resume and out.exists()
     share = _peek(out, 'tfidf_share') if resumed and args.tfidf_share is None else args.tfidf_share  # resumed: as the collection was made
     melody = args.melody_share
@@ -432,7 +432,7 @@ def _parser()->argparse.ArgumentParser:
     embed.add_argument('--save-every', type=_at_least(0, float), default=300, help='seconds between saves of the collection as it grows (default: 300)')
     embed.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read and tokenized; --resume tries files that timed out sooner again (default: 60)')
     embed.set_defaults(run=embed_command)
-    similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file')
+    similar = commands.add_parser('similar', help='print the songs of a collection most similar to a MIDI file (the file itself, if the collection holds it, left out)')
     similar.add_argument('target', type=Path, metavar='MODEL_DIR_OR_NPZ', help=f'a collection file, or a model directory holding {COLLECTION_NAME}')
     similar.add_argument('query', type=Path, metavar='QUERY', help="a MIDI file, embedded as the collection's rows were (model, TF-IDF and melody shares)")
     similar.add_argument('--k', type=_at_least(1), default=10, help='songs to print (default: 10)')

@@ -648,12 +648,17 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
 
 # %% ../nbs/01a_corpus.ipynb #7c137c36
 def _group_leaders(together:list, unique:dict)->dict[str, str]:
-    "{path: its group's first path} for every path of a group of `together` but the first, counting only paths of `unique`."
-    leaders = {}
+    "{path: its group's first path} for every path of a group of `together` but the first, counting only paths of `unique`; groups that share a path are one group."
+    parent = {}
+    def root(path):
+        while parent.get(path, path) != path: path = parent[path]
+        return path
     for group in together:
         members = sorted({str(path) for path in group} & unique.keys())
-        leaders.update({path: members[0] for path in members[1:]})
-    return leaders
+        for path in members[1:]:
+            first, other = sorted((root(members[0]), root(path)))
+            if first != other: parent[other] = first
+    return {path: root(path) for path in parent}
 
 # %% ../nbs/01a_corpus.ipynb #d120504c
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:

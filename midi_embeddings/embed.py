@@ -6,9 +6,9 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'SKETCH_BANDS', 'SKETCH_ROWS', 'files_of', 'unique_files', 'MIDIEmbedder', 'file_stamp',
-           'save_collection', 'load_collection', 'embed_collection', 'exact_search', 'build_index', 'collection_index',
-           'search', 'note_codes', 'note_overlap', 'identical_notes', 'note_sketch', 'sketch_pairs', 'near_copies',
-           'near_duplicates', 'collection_labels', 'labelled_sample', 'map_collection']
+           'save_collection', 'load_collection', 'is_collection_file', 'embed_collection', 'exact_search',
+           'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'identical_notes', 'note_sketch',
+           'sketch_pairs', 'near_copies', 'near_duplicates', 'collection_labels', 'labelled_sample', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
 import hashlib, os, struct, sys, time, warnings, zipfile
@@ -52,11 +52,17 @@ def _in_order(results):
             next_index += 1
 
 # %% ../nbs/07_embed.ipynb #db95cc49
-def files_of(items # a MIDI file or folder, or a list of them
+def files_of(items # a MIDI file or folder, or a list of them (corpus `Song`s too)
             )->list[Path]:
-    "The MIDI files `items` name: files as given, folders searched recursively (`midi_files`), in order."
-    items = [items] if isinstance(items, (str, os.PathLike)) else items
-    return [file for item in items for file in (midi_files(item) if Path(item).is_dir() else [Path(item)])]
+    "The MIDI files `items` name: files as given, folders searched recursively (`midi_files`), in order; a warning for a folder that holds none."
+    files = []
+    for item in [items] if isinstance(items, (str, os.PathLike)) else items:
+        item = Path(getattr(item, 'path', item))  # a corpus `Song`: its file
+        if not item.is_dir(): files.append(item); continue
+        found = midi_files(item)
+        if not found: warnings.warn(f'{item}: no .mid/.midi files under it')
+        files += found
+    return files
 
 # %% ../nbs/07_embed.ipynb #11cba236
 def unique_files(items # a MIDI file or folder, or a list of them, as `files_of` takes them
@@ -108,7 +114,10 @@ class MIDIEmbedder:
         if self.tfidf is None and self.melody is None: return f'{self.dim:,} columns: the encoder alone'
         parts = [f"the {owner} {part.dim:,}, {share} share {part.share:g}" for owner, share, part in
                  (("token TF-IDF's", 'TF-IDF', self.tfidf), ("melody n-grams'", 'melody', self.melody)) if part is not None]
-        return f"{self.dim:,} columns: the encoder's {self.model.cfg.embed_dim:,} beside " + '; beside '.join(parts)
+        tfidf_share, melody_share = (part.share if part is not None else 0 for part in (self.tfidf, self.melody))
+        weights = [('encoder', (1 - tfidf_share) * (1 - melody_share)), ('TF-IDF', tfidf_share * (1 - melody_share)), ('melody', melody_share)]
+        cosine = ', '.join(f'{name} {weight:.3g}' for name, weight in weights if weight)  # each part's share of a cosine of two rows
+        return f"{self.dim:,} columns: the encoder's {self.model.cfg.embed_dim:,} beside " + '; beside '.join(parts) + f'; of each cosine: {cosine}'
 
     def __repr__(self): return f'MIDIEmbedder({self.model_dir}: {self.layout})'
 
@@ -134,9 +143,10 @@ class MIDIEmbedder:
         return beside_parts(rows, song_ids, self.tfidf, self.melody)
 
     def _ids(self, song, position:int)->np.ndarray:
-        "Token ids of a score or a MIDI file; a ValueError naming the file (or the position) if it cannot be used."
+        "Token ids of a score, a MIDI file or a corpus `Song`; a ValueError naming the file (or the position) if it cannot be used."
+        song = getattr(song, 'path', song)  # a corpus `Song`: its file
         if not isinstance(song, (str, os.PathLike, symusic.Score)):
-            raise TypeError(f'embed: item {position} is {type(song).__name__}, not a MIDI file path or symusic.Score')
+            raise TypeError(f'embed: item {position} is {type(song).__name__}, not a MIDI file path, corpus Song or symusic.Score')
         if not isinstance(song, symusic.Score) and Path(song).is_dir():
             raise ValueError(f'{song}: a folder; embed_files({str(song)!r}) embeds the MIDI files under it (embed gives one row per item)')
         try:
@@ -145,13 +155,13 @@ class MIDIEmbedder:
         except ValueError as error:
             raise ValueError(f"{song if not isinstance(song, symusic.Score) else f'score {position}'}: {error}") from None
 
-    def embed(self, paths_or_scores,     # `symusic.Score`s or MIDI file paths
+    def embed(self, paths_or_scores,     # `symusic.Score`s, MIDI file paths or corpus `Song`s
               batch_size:int=16,         # windows per forward pass
               progress:bool=False        # a progress bar over windows
              )->np.ndarray:
         "One L2-normalised float32 row per song [n, D], in input order; one path or Score gives [1, D]."
         if batch_size < 1: raise ValueError(f'batch_size={batch_size}: must be at least 1')
-        if isinstance(paths_or_scores, (str, os.PathLike, symusic.Score)): paths_or_scores = [paths_or_scores]
+        if isinstance(paths_or_scores, (str, os.PathLike, symusic.Score)) or hasattr(paths_or_scores, 'path'): paths_or_scores = [paths_or_scores]
         if not hasattr(paths_or_scores, '__iter__'):
             raise TypeError(f'embed: {type(paths_or_scores).__name__} is not a MIDI file path or symusic.Score, nor a list of them')
         song_ids = [self._ids(song, position) for position, song in enumerate(paths_or_scores)]
@@ -310,6 +320,14 @@ def _still_current(earlier:dict,  # the collection being resumed (`load_collecti
     return dict(rows=rows, paths=[items[i] for i in rows], skipped=[earlier['skipped'][i - n] for i in skipped],
                 stamps=[now[i] if earlier['stamps'] is not None else None for i in rows + skipped], again=[Path(items[i]) for i in range(len(items)) if changed[i]])
 
+# %% ../nbs/07_embed.ipynb #26f46b63
+def is_collection_file(path:Path # a file
+                      )->bool:
+    "Whether `path` holds a collection (`save_collection`'s rows and paths), read without its rows: what `embed_collection` may replace."
+    try:
+        with np.load(path, allow_pickle=False) as data: return {'embeddings', 'paths'} <= set(data.files)
+    except Exception: return False  # not an .npz archive, or a broken one
+
 # %% ../nbs/07_embed.ipynb #7f699c82
 def embed_collection(embedder:MIDIEmbedder,   # the model
                      files,                    # MIDI file paths, and folders (searched recursively)
@@ -327,6 +345,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     model_dir, out = Path(embedder.model_dir).resolve(), Path(out)
     if out.is_dir(): raise ValueError(f'{out}: a folder; name a .npz collection file in it')  # said before the work, not at the first save
     if out.suffix.lower() != '.npz': raise ValueError(f'{out}: name a .npz collection file')
+    if out.exists() and not is_collection_file(out): raise ValueError(f'{out} exists and is not a collection file: name another (a collection replaces only a collection)')
     earlier = load_collection(out) if resume and out.exists() else None
     if earlier is not None and (error := _resume_error(earlier, embedder, out)): raise ValueError(error)
     current = _still_current(earlier, timeout, out) if earlier is not None else dict(rows=[], paths=[], skipped=[], stamps=[], again=[])
@@ -356,7 +375,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     finally:
         save()
         report_skips(skipped[len(remembered):], len(kept), 'embedding', remembered)
-    if not kept: warnings.warn(f'none of the {len(named)} files could be read: nothing written to {out}')
+    if not kept: warnings.warn(f'none of the {len(named)} files could be read: nothing written to {out}' if named else f'no MIDI files given: nothing written to {out}')
     return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id,
                 tfidf_share=embedder.tfidf_share, melody_share=embedder.melody_share, stamps=kept_stamps + skipped_stamps, embedded=len(kept) - before)
 

@@ -10,7 +10,8 @@ __all__ = ['REPORT_COLUMNS', 'perplexity', 'evaluate_loss', 'label_list', 'strat
            'crop_score', 'split_halves', 'transpose_score', 'TokenTfidf', 'NoTfidfError', 'checkpoint_tfidf',
            'tfidf_embeddings', 'tfidf_embed_fn', 'melody_line', 'MelodyNgrams', 'checkpoint_melody', 'beside_parts',
            'encoder_embed_fn', 'song_views', 'report_table', 'bootstrap_intervals', 'interval_table', 'probe_mask',
-           'checked_rows', 'score_note_codes', 'identical_groups', 'embedding_report', 'model_report']
+           'checked_rows', 'score_note_codes', 'identical_groups', 'fold_groups', 'tokenized_only', 'embedding_report',
+           'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
 import json, math, numbers, warnings
@@ -74,24 +75,29 @@ def label_list(labels # one label per song: strings or numbers; None, NaN or '' 
 # %% ../nbs/04_evaluate.ipynb #f33ad242
 def stratified_folds(labels,      # one label per song
                      folds:int=5, # folds wanted
-                     seed:int=42  # shuffle seed
+                     seed:int=42, # shuffle seed
+                     groups=None  # one group per song: the songs of a group (copies of one piece) share a fold; None: every song its own
                     ):
-    "Seeded stratified folds (scikit-learn's `StratifiedKFold`), no more than the smallest label has songs."
-    from sklearn.model_selection import StratifiedKFold  # scikit-learn, here and below, is imported where it is used: it takes a second, which embedding need not pay
+    "Seeded stratified folds, no more than the smallest label has songs (or groups): scikit-learn's `StratifiedKFold`, or `StratifiedGroupKFold` where a group holds two songs or more."
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold  # scikit-learn, here and below, is imported where it is used: it takes a second, which embedding need not pay
     label_list(labels)  # refuses strings mixed with numbers
-    names, counts = np.unique(np.asarray(labels), return_counts=True)
+    labels = np.asarray(labels)
+    grouped = groups is not None and len(set(groups)) < len(labels)
+    names, counts = np.unique(labels, return_counts=True)
+    if grouped: counts = np.array([len(set(np.asarray(groups)[labels == name].tolist())) for name in names])
     n_splits = min(folds, int(counts.min()))
     if len(names) < 2 or n_splits < 2:
-        raise ValueError(f'cross-validation needs at least 2 labels with 2 songs each; got {dict(zip(names.tolist(), counts.tolist()))}')
-    if n_splits < folds: warnings.warn(f"{n_splits}-fold cross-validation instead of {folds}: label '{names[counts.argmin()]}' has only {counts.min()} songs")
-    return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+        raise ValueError(f'cross-validation needs at least 2 labels with 2 songs each{" (copies counted once)" * grouped}; got {dict(zip(names.tolist(), counts.tolist()))}')
+    if n_splits < folds:
+        warnings.warn(f"{n_splits}-fold cross-validation instead of {folds}: label '{names[counts.argmin()]}' has only {counts.min()} songs{' (copies counted once)' * grouped}")
+    return (StratifiedGroupKFold if grouped else StratifiedKFold)(n_splits, shuffle=True, random_state=seed)
 
 # %% ../nbs/04_evaluate.ipynb #dcd8f689
-def _cross_validated_hits(classifier, embeddings, labels, folds)->np.ndarray:
+def _cross_validated_hits(classifier, embeddings, labels, folds, groups=None)->np.ndarray:
     "Bool [n]: whether each song's label is predicted right by `classifier` fitted on the other folds."
     from sklearn.model_selection import cross_val_predict
     labels = np.asarray(labels)
-    return cross_val_predict(classifier, embeddings, labels, cv=folds) == labels
+    return cross_val_predict(classifier, embeddings, labels, cv=folds, groups=groups) == labels
 
 # %% ../nbs/04_evaluate.ipynb #d6168724
 def votes_nearer_first(distances:np.ndarray # [n, k] cosine distances (0 to 2) of each song's k nearest neighbours
@@ -104,32 +110,35 @@ def knn_hits(embeddings,       # [n, D] dense or sparse, one row per song
              labels,           # one label per song
              k:int=5,          # neighbours that vote (fewer, with a warning, if a training fold has fewer songs)
              folds:int=5,      # cross-validation folds
-             seed:int=42       # fold seed
+             seed:int=42,      # fold seed
+             groups=None       # one group per song, copies of one piece sharing one: they share a fold (`stratified_folds`)
             )->np.ndarray:
     "Bool [n]: whether a `k`-nearest-neighbour vote by cosine similarity, fitted on the other folds, gets each song's label; a tie goes to the nearer neighbours."
     from sklearn.neighbors import KNeighborsClassifier
-    cv = stratified_folds(labels, folds, seed)
-    smallest = min(len(train) for train, _ in cv.split(np.zeros(len(labels)), labels))
+    cv = stratified_folds(labels, folds, seed, groups)
+    smallest = min(len(train) for train, _ in cv.split(np.zeros(len(labels)), labels, groups))
     if k > smallest: warnings.warn(f'k={smallest} neighbours instead of {k}: a training fold has only {smallest} songs')
     classifier = KNeighborsClassifier(n_neighbors=min(k, smallest), weights=votes_nearer_first, metric='cosine', algorithm='brute')
-    return _cross_validated_hits(classifier, embeddings, labels, cv)
+    return _cross_validated_hits(classifier, embeddings, labels, cv, groups)
 
 # %% ../nbs/04_evaluate.ipynb #e1f8851e
 def knn_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
                  labels,       # one label per song
                  k:int=5,      # neighbours that vote
                  folds:int=5,  # cross-validation folds
-                 seed:int=42   # seed of the folds
+                 seed:int=42,  # seed of the folds
+                 groups=None   # one group per song: copies of one piece share a fold
                 )->float:
     "Cross-validated accuracy of a `k`-nearest-neighbour vote by cosine similarity (arguments of `knn_hits`)."
-    return float(knn_hits(embeddings, labels, k, folds, seed).mean())
+    return float(knn_hits(embeddings, labels, k, folds, seed, groups).mean())
 
 # %% ../nbs/04_evaluate.ipynb #a73dcd81
 def logreg_hits(embeddings,       # [n, D] dense or sparse, one row per song
                 labels,           # one label per song
                 folds:int=5,      # cross-validation folds
                 seed:int=42,      # fold seed
-                C:float=1.0       # inverse regularisation strength
+                C:float=1.0,      # inverse regularisation strength
+                groups=None       # one group per song, copies of one piece sharing one: they share a fold (`stratified_folds`)
                )->np.ndarray:
     "Bool [n]: whether a logistic regression on standardised embeddings, fitted on the other folds, gets each song's label."
     from sklearn.linear_model import LogisticRegression
@@ -137,17 +146,18 @@ def logreg_hits(embeddings,       # [n, D] dense or sparse, one row per song
     from sklearn.preprocessing import StandardScaler
     scaler = StandardScaler(with_mean=not sparse.issparse(embeddings))
     classifier = make_pipeline(scaler, LogisticRegression(C=C, max_iter=2000))
-    return _cross_validated_hits(classifier, embeddings, labels, stratified_folds(labels, folds, seed))
+    return _cross_validated_hits(classifier, embeddings, labels, stratified_folds(labels, folds, seed, groups), groups)
 
 # %% ../nbs/04_evaluate.ipynb #8caefb84
 def logreg_accuracy(embeddings,   # [n, D] dense or sparse, one row per song
                     labels,       # one label per song
                     folds:int=5,  # cross-validation folds
                     seed:int=42,  # seed of the folds
-                    C:float=1.0   # inverse regularisation strength
+                    C:float=1.0,  # inverse regularisation strength
+                    groups=None   # one group per song: copies of one piece share a fold
                    )->float:
     "Cross-validated accuracy of a logistic regression on standardised embeddings (arguments of `logreg_hits`)."
-    return float(logreg_hits(embeddings, labels, folds, seed, C).mean())
+    return float(logreg_hits(embeddings, labels, folds, seed, C, groups).mean())
 
 # %% ../nbs/04_evaluate.ipynb #6ec69011
 def unit_rows(rows # [n, D] numpy rows, or a scipy sparse matrix
@@ -633,8 +643,19 @@ def identical_groups(codes:dict # {index: `score_note_codes`} of songs
     for index in sorted(index for index in codes if len(codes[index])): groups.setdefault(codes[index].tobytes(), []).append(index)
     return sorted(group for group in groups.values() if len(group) > 1)
 
+# %% ../nbs/04_evaluate.ipynb #894d7e05
+def fold_groups(n:int,       # songs
+                copies:list  # groups of song indices that hold one piece; groups that share a song are one
+               )->np.ndarray|None:
+    "One group per song for `stratified_folds`, each group of `copies` under one; None when no group holds two songs."
+    group_of = np.arange(n)
+    for group in copies:
+        members = np.isin(group_of, group_of[list(group)])
+        group_of[members] = group_of[members].min()
+    return group_of if len(np.unique(group_of)) < n else None
+
 # %% ../nbs/04_evaluate.ipynb #aa2c78ac
-def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, k:int, folds:int, seed:int)->tuple[dict, dict]:
+def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, groups, k:int, folds:int, seed:int)->tuple[dict, dict]:
     "One report row, and its per-song outcomes (NaN: a song a measure leaves out): probes and retrieval of one embed function on the shared views."
     progress = tqdm(total=6, desc=f'embedding views ({name})', leave=False)
     def embed(scores):
@@ -645,7 +666,8 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, k:int, 
     outcomes = {}
     if labels is not None:
         probed = np.flatnonzero(probed)  # `probe_mask` of the labels
-        for key, hits in (('knn', lambda x, y: knn_hits(x, y, k, folds, seed)), ('logreg', lambda x, y: logreg_hits(x, y, folds, seed))):
+        groups = None if groups is None else groups[probed]
+        for key, hits in (('knn', lambda x, y: knn_hits(x, y, k, folds, seed, groups)), ('logreg', lambda x, y: logreg_hits(x, y, folds, seed, groups=groups))):
             outcomes[key] = np.full(len(labels), np.nan)
             outcomes[key][probed] = hits(songs[probed], np.asarray(labels)[probed])
     for view, ranks in (('crop', retrieval_ranks(embed(views['crop_a']), embed(views['crop_b']))),
@@ -665,6 +687,23 @@ def _as_score(song)->symusic.Score:
     try: return read_midi(path)
     except ValueError as error: raise ValueError(f'{path}: {error}') from None
 
+# %% ../nbs/04_evaluate.ipynb #baf40f46
+def tokenized_only(tokenizer,          # the tokenizer the report's models read with
+                   songs:list,         # Scores, MIDI paths or corpus `Song`s
+                   what:str='songs'    # what they are, for the warning
+                  )->list[tuple[int, symusic.Score]]:
+    "(index, Score) of each of `songs` that can be read and that `tokenizer` reads notes from; the others are left out, with one warning naming the first and why (training skips them too)."
+    kept, left_out = [], []
+    for index, song in enumerate(songs):
+        try: score = _as_score(song)
+        except ValueError as error: left_out.append(str(error)); continue  # it names the file
+        try: encode_score(tokenizer, score)
+        except ValueError as error: left_out.append(f"{f'song {index}' if isinstance(song, symusic.Score) else getattr(song, 'path', song)}: {error}"); continue
+        kept.append((index, score))
+    if left_out: warnings.warn(f'{len(left_out)} of the {len(songs)} {what} left out, unreadable or without notes the tokenizer reads '
+                               f'({left_out[0]}{", ..." * (len(left_out) > 1)})')
+    return kept
+
 # %% ../nbs/04_evaluate.ipynb #73f40095
 def _paired_leads(first:dict, other:dict, seed:int)->dict:
     "measure -> (mean, low, high) of `first` minus `other`, song by song, with its bootstrap interval."
@@ -679,31 +718,35 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
                      folds:int=5,                # cross-validation folds of the probes
                      seed:int=42,                # seed of the folds and the excerpts
                      crop_fraction:float=0.5,    # share of a song each retrieval excerpt covers
-                     semitones=(1, 2, 3, 4, 5)   # transposition intervals, one drawn per song
+                     semitones=(1, 2, 3, 4, 5),  # transposition intervals, one drawn per song
+                     copies=()                   # groups of song indices that hold one piece: the label probes keep each group in one fold (songs with identical notes are found and kept together anyway)
                     )->list[dict]:
     "Score each embed function on the same songs and views; print the table and its 95% intervals; return one dict per method."
     scores = [_as_score(song) for song in songs]
     if len(scores) < 2: raise ValueError(f'embedding_report: {len(scores)} song{"s" * (len(scores) != 1)}; the report compares songs, give 2 at least')
     if twins := identical_groups({index: score_note_codes(score) for index, score in enumerate(scores)}):
-        copies = sum(len(group) - 1 for group in twins)
-        warnings.warn(f'{copies} song{"s" * (copies > 1)} with the notes of another here (song {twins[0][1]} = song {twins[0][0]}{", ..." * (copies > 1)}): '
-                      'its views tie with that song in retrieval, where a tie counts half; leave the copies out, as `midi-embeddings evaluate` does')
+        n_twins = sum(len(group) - 1 for group in twins)
+        warnings.warn(f'{n_twins} song{"s" * (n_twins > 1)} with the notes of another here (song {twins[0][1]} = song {twins[0][0]}{", ..." * (n_twins > 1)}): '
+                      'its views tie with that song in retrieval, where a tie counts half, and the label probes keep the copies in one fold; '
+                      'leave the copies out, as `midi-embeddings evaluate` does')
+    groups = fold_groups(len(scores), [*twins, *copies])
     if labels is not None and len(labels) != len(scores):
         raise ValueError(f'embedding_report: {len(labels)} labels for {len(scores)} songs; give one label per song')
     labels = label_list(labels) if labels is not None else None
     probed = probe_mask(labels) if labels is not None else None
     if probed is None: labels = None
-    else: stratified_folds(np.asarray(labels)[probed], folds, seed)  # says here, once, if a label has fewer songs than folds
+    else: stratified_folds(np.asarray(labels)[probed], folds, seed, None if groups is None else groups[probed])  # says here, once, if a label has fewer songs than folds
     views = song_views(scores, crop_fraction, semitones, seed)
     with warnings.catch_warnings(record=True) as said:  # each warning once, not again for each probe of each method
         warnings.simplefilter('always')
-        rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, k, folds, seed) for name, embed_fn in embed_fns.items()])
+        rows, outcomes = zip(*[_method_row(name, embed_fn, views, labels, probed, groups, k, folds, seed) for name, embed_fn in embed_fns.items()])
     unique = {(warning.category, str(warning.message)): warning.message for warning in said if '-fold cross-validation instead of' not in str(warning.message)}
     for message in unique.values(): warnings.warn(message)
     for row, outcome in zip(rows, outcomes): row['intervals'] = bootstrap_intervals(outcome, seed=seed)
     rows[0]['differences'] = {row['method']: _paired_leads(outcomes[0], outcome, seed) for row, outcome in zip(rows[1:], outcomes[1:])}
     n_labels = 0 if labels is None else len({label for label in labels if label is not None})
-    print(f'{len(scores)} songs' + (f', {n_labels} labels' if n_labels else '') + '\n' + report_table(rows))
+    folded = '' if groups is None or not n_labels else f', {(n_copies := len(scores) - len(np.unique(groups)))} cop{"ies" if n_copies > 1 else "y"} kept in the folds of their pieces'
+    print(f'{len(scores)} songs' + (f', {n_labels} labels' if n_labels else '') + folded + '\n' + report_table(rows))
     print(f'\n95% bootstrap intervals over the {len(scores)} songs, and the paired lead of {rows[0]["method"]}:\n' + interval_table(rows))
     return list(rows)
 
@@ -718,12 +761,18 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  device=None,            # defaults to the model's device
                  others:dict|None=None,  # more rows after 'ours', name -> (model, tokenizer), (model, tokenizer, tfidf, melody), or an embed function `list[Score] -> [n, D]`
                  tfidf:TokenTfidf|None=None, # the model's own projected TF-IDF (`checkpoint_tfidf`, `MIDIEmbedder.tfidf`); None: none
-                 melody:MelodyNgrams|None=None # the model's own melody n-grams (`checkpoint_melody`, `MIDIEmbedder.melody`); with `tfidf`: 'ours' is the rows `embed` gives
+                 melody:MelodyNgrams|None=None, # the model's own melody n-grams (`checkpoint_melody`, `MIDIEmbedder.melody`); with `tfidf`: 'ours' is the rows `embed` gives
+                 copies=()               # groups of indices of `songs` that hold one piece, kept in one fold of the label probes
                 )->list[dict]:
-    "`embedding_report` of `model` (row 'ours'; with `tfidf` or `melody`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained')."
+    "`embedding_report` of `model` (row 'ours'; with `tfidf` or `melody`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained'); songs `tokenizer` reads no notes of are left out."
     others = others or {}
     if taken := sorted(set(others) & {'ours', 'encoder', 'tfidf', 'untrained'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
-    scores = [_as_score(song) for song in songs]
+    if labels is not None and len(labels) != len(songs): raise ValueError(f'model_report: {len(labels)} labels for {len(songs)} songs; give one label per song')
+    kept = tokenized_only(tokenizer, songs)
+    scores, new_index = [score for _, score in kept], {index: new for new, (index, _) in enumerate(kept)}
+    if labels is not None: labels = [labels[index] for index, _ in kept]
+    copies = [[new_index[index] for index in group if index in new_index] for group in copies]
+    if fit_songs is not None: fit_songs = [score for _, score in tokenized_only(tokenizer, fit_songs, 'songs TF-IDF learns from')]
     if len(scores) < 2: raise ValueError(f'model_report: {len(scores)} song{"s" * (len(scores) != 1)}; the report compares songs, give 2 at least')
     with torch.random.fork_rng(devices=[]):  # the caller's generators are left as they were
         torch.manual_seed(seed)
@@ -734,6 +783,6 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
            **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None,
                                                                   melody=other[3] if len(other) > 3 else None)
               for name, other in others.items()},
-           'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else [_as_score(song) for song in fit_songs]),
+           'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else fit_songs),
            'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}
-    return embedding_report(fns, scores, labels, folds=folds, seed=seed)
+    return embedding_report(fns, scores, labels, folds=folds, seed=seed, copies=copies)

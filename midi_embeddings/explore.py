@@ -153,7 +153,7 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
                 tfidf_share:float|None=None, # share of a cosine the checkpoint's TF-IDF decides, in [0, 1); None: as trained; 0: none
                 melody_share:float|None=None # share of a cosine the melody's n-grams decide, in [0, 1); None: as trained; 0: none
                )->EmbeddingExplorer:
-    "An explorer over every song of a finished run, embedded with its best checkpoint."
+    "An explorer over every song of a finished run that can be read (`embed_files`: the others are listed with their reasons), embedded with its best checkpoint."
     run_dir = Path(run_dir)
     checkpoints = sorted(run_dir.glob('*/best'))
     if (run_dir / 'best').is_dir(): raise FileNotFoundError(f'{run_dir} is a model folder; give the run directory that holds it, {run_dir.parent}')
@@ -163,7 +163,9 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     songs = read_manifest(run_dir / 'songs.csv')
     embedder = MIDIEmbedder.from_pretrained(checkpoints[0], tfidf_share=tfidf_share, melody_share=melody_share)
-    return EmbeddingExplorer(embedder.embed([song.path for song in songs]), songs, k)
+    rows, kept, _ = embedder.embed_files([song.path for song in songs])  # in worker processes: a file that crashes the parser cannot take the kernel down
+    by_path = {Path(song.path): song for song in songs}
+    return EmbeddingExplorer(rows, [by_path[path] for path in kept], k)
 
 # %% ../nbs/09_explore.ipynb #a898a66c
 def explore_collection(collection_path:Path,            # a collection file (`midi-embeddings embed`)

@@ -796,6 +796,10 @@ class CheckpointCallback(Callback):
         self.save_last(learn, self.train_state(learn, learn.epoch, learn.iter + 1, learn.partial_metrics))
 
     def save_last(self, learn, state:dict):
+        "Save `last/`, unless a non-finite gradient has made the weights NaN or infinite (the loss, still finite, did not stop the step): then `NonFiniteLossError`, and the last good `last/` stays."
+        if not torch.stack([p.detach().isfinite().all() for p in learn.raw_model.parameters()]).all():
+            raise NonFiniteLossError(f'the weights are NaN or infinite after {learn.step} steps (epoch {learn.epoch + 1}, a non-finite gradient); '
+                                     f'training stopped, last good checkpoint: {learn.last_checkpoint or "none yet"}')
         learn.last_checkpoint, self.saved_at = save_checkpoint(self.out_dir / 'last', learn.raw_model, self.tokenizer, state, self.tfidf, self.melody), time.monotonic()
 
     def before_fit(self, learn): self.saved_at = time.monotonic()

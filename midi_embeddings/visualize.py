@@ -64,12 +64,12 @@ def label_names(labels:list # one label per song, None when unknown
 PALETTE = qualitative.Plotly + qualitative.Dark24
 
 def song_traces(layout:np.ndarray,              # map positions [n, 2]
-                labels:list,                    # one label per song; None is drawn as 'unlabelled'
+                labels:list|None,               # one label per song; None is drawn as 'unlabelled' (labels=None: every song)
                 names:list,                     # one file name per song, shown on hover
                 durations:list|None=None        # seconds per song, shown on hover as m:ss; None: no durations on hover
                )->list[go.Scatter]:
     "One scatter trace per label, with file name, label and duration on hover."
-    labels = label_names(labels)
+    labels = label_names([None] * len(layout) if labels is None else labels)
     counts = [len(layout), len(labels), len(names), *([len(durations)] if durations is not None else [])]
     if len(set(counts)) > 1:
         raise ValueError(f"layout, labels, names{' and durations' * (durations is not None)} must have one entry per song, "
@@ -111,7 +111,7 @@ def write_html_atomic(figure:go.Figure, # the figure to save
 
 # %% ../nbs/05_visualize.ipynb #61ede214
 def tsne_figure(embeddings:np.ndarray,    # song vectors [n, d]
-                labels:list,              # one label per song (None: unlabelled)
+                labels:list|None,         # one label per song (None: unlabelled); None: every song unlabelled
                 names:list,               # one file name or path per song
                 durations:list|None=None, # seconds per song
                 title:str='Song embeddings (t-SNE)', # page title
@@ -122,7 +122,7 @@ def tsne_figure(embeddings:np.ndarray,    # song vectors [n, d]
 
 # %% ../nbs/05_visualize.ipynb #b099d9ae
 def tsne_html(embeddings:np.ndarray,      # song vectors [n, d]
-              labels:list,                # one label per song (None: unlabelled)
+              labels:list|None,           # one label per song (None: unlabelled); None: every song unlabelled
               names:list,                 # one file name or path per song
               durations:list|None=None,   # seconds per song
               path:Path='tsne.html',      # destination .html
@@ -202,8 +202,8 @@ def training_animation_figure(frames:list,              # `(epoch, embeddings [n
 def training_animation_html(frames:list,               # `(epoch, embeddings [n, d])` pairs, the same songs in each
                             labels:list,               # one label per song
                             names:list,                # one file name per song
-                            path:Path='training.html', # destination .html
                             durations:list|None=None,  # seconds per song
+                            path:Path='training_animation.html', # destination .html
                             title:str='Song embeddings during training (t-SNE)', # page title
                             seed:int=42                # t-SNE seed
                            )->Path:
@@ -271,7 +271,7 @@ class EmbeddingHistory:
                        **kwargs    # passed to `training_animation_html`
                       )->Path:
         "Write the training animation of the frames kept so far."
-        return training_animation_html(self.frames, self.labels, self.names, path, self.durations, **kwargs)
+        return training_animation_html(self.frames, self.labels, self.names, self.durations, path, **kwargs)
 
 # %% ../nbs/05_visualize.ipynb #6805dc4e
 def wandb_pages(**pages:Path # panel name = path of an HTML page

@@ -26,7 +26,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_midi, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
@@ -531,13 +531,13 @@ def quality_report(model,          # the best checkpoint's model
                    others:dict|None=None,      # more rows after ours, as `model_report` takes them: name -> (model, tokenizer) or an embed function
                    melody:MelodyNgrams|None=None # the run's `training_melody`, beside the encoder in 'ours' too
                   )->list[dict]:
-    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, any `others`, TF-IDF, untrained encoder."
+    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, any `others`, TF-IDF, untrained encoder; copies of one piece (`piece_copies`) share a fold of the label probes."
     held_out = splits['validation'] + splits['test']
     labels = [s.label for s in held_out] if any(s.label for s in held_out) else None  # songs without one: left out of the probes
     if labels is None: warnings.warn('no held-out song has a label (sub-folders of dataset.source, or dataset.labels_file): '
                                      'the report leaves out kNN and logistic regression')
-    return model_report(model, tokenizer, [read_midi(s.path) for s in held_out], labels,
-                        [read_midi(s.path) for s in splits['train']], cfg.seed, device=device, others=others, tfidf=tfidf, melody=melody)
+    return model_report(model, tokenizer, held_out, labels, splits['train'], cfg.seed, device=device, others=others, tfidf=tfidf, melody=melody,
+                        copies=piece_copies([s.path for s in held_out], cfg))
 
 # %% ../nbs/05a_workflow.ipynb #6762ea66
 @contextmanager
@@ -769,7 +769,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         print(f"test loss {metrics['loss']:.4f}, perplexity {metrics['perplexity']:.2f} ({metrics['tokens']} masked tokens)" if metrics else
               'test loss: not measured, since train.objective=contrastive trains no masked-token head (the report below measures the embeddings)')
         announce('embedding quality')
-        report = quality_report(best, tokenizer, splits, cfg, device, tfidf, melody=melody)
+        kept = {name: _songs_of(datasets[name].files, splits[name]) for name in ('train', 'validation', 'test')}  # a file the datasets skipped is not read again
+        report = quality_report(best, tokenizer, kept, cfg, device, tfidf, melody=melody)
         announce('visualizations')
         viz_embeddings = song_rows(best, viz, tfidf, device, melody)
         files = dict(checkpoint=learn.best_checkpoint, config=run_dir / 'config.yaml', songs=run_dir / 'songs.csv',
