@@ -13,7 +13,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'music21_corpus', 'visualization_songs', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
-import csv, gc, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
+import csv, gc, hashlib, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -624,7 +624,8 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     "The music21 corpus of `label_set` as labelled, normalised MIDI songs, converted once and cached."
     root = Path(corpus_root or music21_corpus_root())
     works = balanced_subset(music21_works(label_set, root), limit, seed)
-    folder = Path(cache_dir or default_cache_dir()) / CACHE_VERSION / label_set
+    own_root = '' if corpus_root is None else '-' + hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]  # another corpus folder: its own cache
+    folder = Path(cache_dir or default_cache_dir()) / CACHE_VERSION / (label_set + own_root)
     manifest = folder / 'manifest.csv'
     listed = {song.source: song for song in read_manifest(manifest)} if manifest.exists() else {}
     songs, todo, skipped, remembered = [], [], [], []

@@ -51,7 +51,7 @@ def cache_key(files:list,                         # MIDI files, in song order
               tokenizer:miditok.MusicTokenizer    # the tokenizer that makes their ids
              )->str:
     "A key naming the token cache of `files` under `tokenizer`: the same in every process and run."
-    digest = hashlib.sha256(f'format {CACHE_FORMAT} tokenizer {tokenizer_identity(tokenizer)}'.encode())
+    digest = hashlib.sha256(f'format {CACHE_FORMAT} tokenizer {tokenizer_identity(tokenizer, with_versions=True)}'.encode())
     for path in files: digest.update(_file_digest(path).encode())
     return digest.hexdigest()[:24]
 

@@ -492,13 +492,16 @@ def note_codes(path:Path # a MIDI file
     return score_note_codes(read_midi(path))
 
 # %% ../nbs/07_embed.ipynb #3991a19a
-def note_overlap(a:np.ndarray, # `note_codes` of one song
-                 b:np.ndarray  # and of another
+def note_overlap(a:np.ndarray,   # `note_codes` of one song
+                 b:np.ndarray,   # and of another
+                 leading:int=4   # onsets at the start of either song that may meet the other's first
                 )->float:
-    "|a ∩ b| / max(|a|, |b|), with `b` as it is or transposed by the difference of the two median pitches, whichever shares more."
+    "|a ∩ b| / max(|a|, |b|) at the alignment of `b` that shares most: transposed by 0 or the difference of the median pitches, moved in time so that the first onsets meet."
     if not len(a) or not len(b): return 0.0
     shift = int(round(np.median(a % 256) - np.median(b % 256)))
-    common = max(len(np.intersect1d(a, b, assume_unique=True)), len(np.intersect1d(a, b + shift, assume_unique=True)))
+    onsets_a, onsets_b = np.unique(a // 256)[:leading], np.unique(b // 256)[:leading]  # each starts at 0
+    delays = {*(onsets_a - onsets_b[0]).tolist(), *(onsets_a[0] - onsets_b).tolist()}
+    common = max(len(np.intersect1d(a, b + 256 * delay + pitch, assume_unique=True)) for delay in delays for pitch in {0, shift})
     return common / max(len(a), len(b))
 
 # %% ../nbs/07_embed.ipynb #413cc4b3

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 import symusic
+from omegaconf import OmegaConf
 from .corpus import Song, read_midi, read_manifest, write_atomically
 from .embed import MIDIEmbedder, labelled_sample
 from .visualize import tsne_2d, song_traces, map_layout, label_names
@@ -161,6 +162,8 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
         raise FileNotFoundError(f'{run_dir} is a checkpoint; give the run directory that holds it, {run_dir.parent.parent}')
     if not checkpoints or not (run_dir / 'songs.csv').is_file():
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
+    if (run_dir / 'config.yaml').is_file():  # the run's own model folder, not the first of any others beside it
+        checkpoints = [run_dir / OmegaConf.load(run_dir / 'config.yaml').train.model_name / 'best']
     songs = read_manifest(run_dir / 'songs.csv')
     embedder = MIDIEmbedder.from_pretrained(checkpoints[0], tfidf_share=tfidf_share, melody_share=melody_share)
     rows, kept, _ = embedder.embed_files([song.path for song in songs])  # in worker processes: a file that crashes the parser cannot take the kernel down

@@ -135,11 +135,12 @@ def load_tokenizer(path:Path # a tokenizer JSON file written by `save_tokenizer`
     return getattr(miditok, kind)(params=path)
 
 # %% ../nbs/00_tokenize.ipynb #991bb0cc
-def tokenizer_identity(tokenizer:miditok.MusicTokenizer # a tokenizer, trained or not
+def tokenizer_identity(tokenizer:miditok.MusicTokenizer, # a tokenizer, trained or not
+                       with_versions:bool=False         # also the installed miditok, symusic and tokenizers versions (which a token cache depends on)
                       )->str:
-    "A short hash of the tokenizer's family, settings and vocabulary: equal identities give equal ids."
-    description = json.dumps(tokenizer.to_dict(), sort_keys=True, default=str)
-    return hashlib.sha256(description.encode()).hexdigest()[:16]
+    "A short hash of the tokenizer's family, settings and vocabulary: equal identities give equal ids (with the same libraries)."
+    described = {key: value for key, value in tokenizer.to_dict().items() if with_versions or not key.endswith('_version')}
+    return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 # %% ../nbs/00_tokenize.ipynb #fa4c85b1
 class _TrainingText:

@@ -217,11 +217,12 @@ class EmbeddingHistory:
     def __init__(self,
                  path:Path,               # the .npz file, e.g. `run_dir/embedding_history.npz`; read if it exists
                  names:list|None=None,    # one file name per song; None: those stored in `path`
-                 labels:list|None=None,   # one label per song (None: unlabelled); ignored when `path` exists
-                 durations:list|None=None # seconds per song; ignored when `path` exists
+                 labels:list|None=None,   # one label per song (None: unlabelled); ignored when `path` is read
+                 durations:list|None=None,# seconds per song; ignored when `path` is read
+                 start_over:bool=False    # leave what `path` holds unread (a new run in an earlier one's folder): the first frame replaces it
                 ):
         self.path = Path(path)
-        if self.path.exists(): self._load(names)
+        if self.path.exists() and not start_over: self._load(names)
         elif names is None: raise ValueError(f"{self.path} does not exist: pass the songs' names to start a history")
         else:
             self.names, self.labels = [str(name) for name in names], label_names([None] * len(names) if labels is None else labels)

@@ -120,6 +120,7 @@ def _range_rules(cfg):
         ('dataset.label_columns', list(d.label_columns), len(d.label_columns) == 2, 'two column names: [files, labels]'),
         ('wandb.viz_interval', w.viz_interval, w.viz_interval >= 1, 'an integer >= 1'),
         ('wandb.mode', w.mode, w.mode in ('disabled', 'offline', 'online'), 'disabled | offline | online'),
+        ('seed', cfg.seed, 0 <= cfg.seed < 2**32, 'an integer in [0, 2**32)'),  # numpy's seeds; refused only after the data work otherwise
     ]
 
 # %% ../nbs/05a_workflow.ipynb #5ebc80dd
@@ -583,7 +584,7 @@ def _songs_in(splits:dict)->list:
 
 # %% ../nbs/05a_workflow.ipynb #cbd55548
 RESUME_MAY_CHANGE = ('train.resume', 'train.save_every', 'train.compile', 'train.precision', 'device', 'dataset.loader_workers',
-                     'dataset.timeout', 'wandb.mode', 'wandb.project', 'wandb.viz_interval')
+                     'dataset.tokenizer_path', 'wandb.mode', 'wandb.project', 'wandb.viz_interval')
 
 def _settings(node:dict, prefix:str='')->dict:
     "Dotted key -> value of every setting of a configuration given as nested dicts."
@@ -751,8 +752,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
         if rank == 0: save_run_config(cfg, run_dir); write_songs(splits, run_dir / 'songs.csv')
         viz = datasets['visualization']
         viz_songs = _songs_of(viz.files, splits['visualization'])
-        history = EmbeddingHistory(run_dir / 'embedding_history.npz', [p.name for p in viz.files],
-                                   [s.label for s in viz_songs], [s.duration for s in viz_songs])
+        history = EmbeddingHistory(run_dir / 'embedding_history.npz', [p.name for p in viz.files], [s.label for s in viz_songs],
+                                   [s.duration for s in viz_songs], start_over=not cfg.train.resume)  # an earlier run's frames: not this run's
         wandb_on = cfg.wandb.mode != 'disabled'
         learn = fit(model, datasets['train'], datasets['validation'], tokenizer, run_dir / cfg.train.model_name,
                     cfg.train.epochs, cfg.train.batch_size, cfg.train.learning_rate, cfg.train.weight_decay,
