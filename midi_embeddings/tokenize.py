@@ -175,19 +175,27 @@ def _warn_if_different(tokenizer, path, kind, vocab_size, pitch_intervals):
 # %% ../nbs/00_tokenize.ipynb #406471e2
 def learned_from(files:list # the MIDI files a tokenizer's BPE is learned from
                 )->dict|None:
-    "{'folder': the folder holding all of `files`, 'files': how many}, which `load_or_train_tokenizer` keeps in the tokenizer file; None without files."
-    try: return dict(folder=os.path.commonpath([str(Path(file).resolve().parent) for file in files]), files=len(files)) if files else None
+    "{'folder': the folder holding all of `files`, 'files': how many, 'digest': a hash of which}, which `load_or_train_tokenizer` keeps in the tokenizer file; None without files."
+    if not files: return None
+    resolved = sorted(str(Path(file).resolve()) for file in files)
+    try: folder = os.path.commonpath([str(Path(file).parent) for file in resolved])
     except ValueError: return None  # files on different drives
+    return dict(folder=folder, files=len(files), digest=hashlib.sha256('\n'.join(resolved).encode()).hexdigest()[:16])
 
 # %% ../nbs/00_tokenize.ipynb #83ea1b17
 def _warn_if_learned_elsewhere(path:Path, # a tokenizer file
                                files:list # the training files of the run that loads it
                               ):
-    "Warn when the tokenizer at `path` learned its BPE from files in another folder than the one holding this run's training files."
+    "Warn when the tokenizer at `path` learned its BPE from files in another folder than the one holding this run's training files, or from other files of it (another split)."
     saved, now = json.loads(Path(path).read_text()).get('learned_from'), learned_from(files)
-    if not saved or not now or Path(now['folder']).is_relative_to(saved['folder']): return
-    warnings.warn(f"{path} learned its BPE from {saved['files']} files under {saved['folder']}, and this run trains on files under "
-                  f"{now['folder']}: its merges fit that music (delete the file, or set dataset.tokenizer_path, to learn one from these songs)")
+    if not saved or not now: return
+    if not Path(now['folder']).is_relative_to(saved['folder']):
+        warnings.warn(f"{path} learned its BPE from {saved['files']} files under {saved['folder']}, and this run trains on files under "
+                      f"{now['folder']}: its merges fit that music (delete the file, or set dataset.tokenizer_path, to learn one from these songs)")
+    elif saved.get('digest', now['digest']) != now['digest']:  # files recorded since session 31
+        warnings.warn(f"{path} learned its BPE from {saved['files']} files under {saved['folder']}, not from this run's {now['files']} training files "
+                      f"(another seed, limit or split): songs this run holds out may be among them (delete the file, or set dataset.tokenizer_path, "
+                      "to learn one from this run's training songs)")
 
 # %% ../nbs/00_tokenize.ipynb #92d99d94
 PITCH_INTERVALS = dict(use_pitch_intervals=True,         # pitches as intervals from the note before

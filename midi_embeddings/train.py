@@ -671,6 +671,16 @@ def _fsync_tree(folder:Path):
     for path in folder.iterdir():
         with open(path, 'rb') as f: os.fsync(f.fileno())
 
+# %% ../nbs/03_train.ipynb #dc344a84
+def _saving_elsewhere(staging:Path)->bool:
+    "Whether the staging folder `.<name>.tmp-<pid>` belongs to another process that is still running (two runs writing one folder)."
+    pid = staging.name.rsplit('-', 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid(): return False
+    try: os.kill(int(pid), 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass  # alive, another user's
+    return True
+
 # %% ../nbs/03_train.ipynb #96d5defe
 def save_checkpoint(dest,                    # checkpoint directory to write (replaced atomically)
                     model:MIDITransformerEncoder, # the model (its weights and config are saved)
@@ -682,7 +692,8 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     "Write a checkpoint directory atomically; return its path."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for stale in dest.parent.glob(f'.{dest.name}.tmp-*'): shutil.rmtree(stale, ignore_errors=True)
+    for stale in dest.parent.glob(f'.{dest.name}.tmp-*'):  # left by a process that died while saving; not another's save in progress
+        if not _saving_elsewhere(stale): shutil.rmtree(stale, ignore_errors=True)
     staging = dest.parent / f'.{dest.name}.tmp-{os.getpid()}'
     staging.mkdir()
     save_model(model, str(staging / 'model.safetensors'))
