@@ -10,7 +10,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'midi_files', 'Song', 'report_skips', 'folder_label', 'folder_corpus', 'read_labels', 'check_label_table',
            'music21_corpus_root', 'music21_works', 'balanced_subset', 'normalize_score', 'music21_to_score',
            'write_atomically', 'write_json', 'default_cache_dir', 'write_manifest', 'read_manifest', 'worth_retrying',
-           'music21_corpus', 'visualization_songs', 'split_songs']
+           'music21_corpus', 'merged_groups', 'visualization_songs', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
 import csv, gc, hashlib, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
@@ -648,18 +648,18 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     return sorted(songs, key=lambda song: str(song.path))
 
 # %% ../nbs/01a_corpus.ipynb #7c137c36
+def merged_groups(groups:list # groups of sortable items (paths, indices); two that share an item are one
+                 )->list[list]:
+    "The groups with every two that share an item joined, each sorted, in the order of their first items."
+    group_of = {}  # item -> the set of its group so far
+    for group in groups:
+        joined = set(group).union(*(group_of[item] for item in group if item in group_of))
+        for item in joined: group_of[item] = joined
+    return sorted({id(group): sorted(group) for group in group_of.values()}.values())
+
 def _group_leaders(together:list, unique:dict)->dict[str, str]:
     "{path: its group's first path} for every path of a group of `together` but the first, counting only paths of `unique`; groups that share a path are one group."
-    parent = {}
-    def root(path):
-        while parent.get(path, path) != path: path = parent[path]
-        return path
-    for group in together:
-        members = sorted({str(path) for path in group} & unique.keys())
-        for path in members[1:]:
-            first, other = sorted((root(members[0]), root(path)))
-            if first != other: parent[other] = first
-    return {path: root(path) for path in parent}
+    return {path: group[0] for group in merged_groups([{str(path) for path in group} & unique.keys() for group in together]) for path in group[1:]}
 
 # %% ../nbs/01a_corpus.ipynb #d120504c
 def _held_out_sizes(n:int, valid_pct:float, test_pct:float)->tuple[int, int]:

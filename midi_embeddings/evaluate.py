@@ -24,7 +24,7 @@ from pathlib import Path
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from miditok.utils import get_bars_ticks
-from .corpus import read_midi
+from .corpus import merged_groups, read_midi
 from .tokenize import encode_score
 from .train import find_checkpoint, TFIDF_FILE, MELODY_FILE
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
@@ -649,9 +649,7 @@ def fold_groups(n:int,       # songs
                )->np.ndarray|None:
     "One group per song for `stratified_folds`, each group of `copies` under one; None when no group holds two songs."
     group_of = np.arange(n)
-    for group in copies:
-        members = np.isin(group_of, group_of[list(group)])
-        group_of[members] = group_of[members].min()
+    for group in merged_groups(copies): group_of[group] = group[0]
     return group_of if len(np.unique(group_of)) < n else None
 
 # %% ../nbs/04_evaluate.ipynb #aa2c78ac
