@@ -1,7 +1,8 @@
 """Embedding quality of each training objective against the baselines, on held-out songs of the built-in corpus.
 
 Trains one model per objective with the same config, splits and seed (the workflow of `script.py`), then prints one
-markdown table: the TF-IDF and untrained-encoder baselines once, and one row per objective. The README's table comes
+markdown table: the TF-IDF and untrained-encoder baselines once (and the untrained encoder beside the same TF-IDF and
+melody, when the runs join them), and one row per objective. The README's table comes
 from this script.
 
     python bench/quality.py --objectives mlm                         # folk tunes, the settings of the README table
@@ -55,16 +56,18 @@ def run_objective(objective:str, overrides:list, out:Path, all_tunes:bool)->tupl
 def main():
     args = parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix='quality-'))
-    table, minutes = [], {}
+    table, minutes, n_baselines = [], {}, 0
     for objective in args.objectives:
         rows, minutes[objective] = run_objective(objective, [*args.overrides, *args.set], out, args.all_tunes)
         by_method = {row['method']: row for row in rows}
-        if not table: table += [by_method['tfidf'], by_method['untrained']]
+        if not table:  # the baselines, once: TF-IDF, the untrained encoder, and beside TF-IDF and melody when the runs have them
+            table += [by_method[method] for method in ('tfidf', 'untrained', 'untrained_joined') if method in by_method]
+            n_baselines = len(table)
         table.append(by_method['ours'] | dict(method=f'ours, {objective}'))
         if 'encoder' in by_method: table.append(by_method['encoder'] | dict(method=f'encoder alone, {objective}'))  # ours without its TF-IDF
     print(f'\n{" ".join([*args.overrides, *args.set])}{" (all tunes)" if args.all_tunes else ""}\n\n{report_table(table)}')
-    for row in [row for row in table[2:] if 'differences' in row]:
-        print(f'\n95% bootstrap intervals over the held-out songs, and the paired lead of {row["method"]}:\n' + interval_table([row, *table[:2]]))
+    for row in [row for row in table[n_baselines:] if 'differences' in row]:
+        print(f'\n95% bootstrap intervals over the held-out songs, and the paired lead of {row["method"]}:\n' + interval_table([row, *table[:n_baselines]]))
     print('\ntraining + report minutes: ' + ', '.join(f'{o} {m:.1f}' for o, m in minutes.items()))
     (out / 'quality.json').write_text(json.dumps(table, indent=2))
     print(f'rows written to {out / "quality.json"}')

@@ -3,8 +3,9 @@
 One run's held-out set is small (26 songs with the default `dataset.limit=100`), so one song moves a measure by 0.038
 and one seed cannot say whether training helps. Each seed draws other songs, splits, tokenizer and initial weights;
 this script trains one model per seed with the same configuration (the workflow of `script.py`), prints each seed's
-row as `ours / untrained` (and a second table as `ours / TF-IDF`), the means over the seeds, and on how many seeds ours
-is ahead, level or behind.
+row as `ours / untrained` (then `ours / untrained_joined`, the untrained encoder beside the same TF-IDF and melody, when
+the runs have one: like for like, what training adds; and `ours / TF-IDF`), the means over the seeds, and on how many
+seeds ours is ahead, level or behind.
 
     python bench/seeds.py                                   # the default configuration, seeds 42 1 2 3
     python bench/seeds.py --set train.max_seq_len=128       # a variant, on the same seeds
@@ -40,7 +41,7 @@ def finished_rows(cfg, run_dir:Path)->list|None:
     return json.loads(report.read_text())['embeddings'] if same else None
 
 def run_seed(seed:int, overrides:list, out:Path)->dict:
-    "{'ours': row, 'untrained': row, 'tfidf': row, 'minutes': m} of one training run (m None when read back from `out`)."
+    "{'ours': row, 'untrained': row, 'tfidf': row, 'minutes': m} of one training run, and 'untrained_joined' when its report has it (m None when read back from `out`)."
     cfg = load_config('config', [*overrides, f'seed={seed}', f'dataset.tokenizer_path={out}/tokenizer-{seed}.json'])
     if (rows := finished_rows(cfg, out / f'seed-{seed}')) is not None:
         print(f'seed {seed}: a finished run of this configuration read back from {out / f"seed-{seed}"}')
@@ -50,7 +51,7 @@ def run_seed(seed:int, overrides:list, out:Path)->dict:
         rows = train(cfg, out / f'seed-{seed}')['embeddings']
         minutes = (time.perf_counter() - start) / 60
     rows = {row['method']: row for row in rows}
-    return dict(ours=rows['ours'], untrained=rows['untrained'], tfidf=rows['tfidf'], minutes=minutes)
+    return {method: rows[method] for method in ('ours', 'untrained', 'untrained_joined', 'tfidf') if method in rows} | dict(minutes=minutes)
 
 def seeds_table(runs:dict, other:str='untrained')->str:
     "Markdown: one row per seed (ours / `other`), their means, and the seeds where ours is ahead / level / behind."
@@ -73,7 +74,9 @@ def main():
     for seed in args.seeds:
         runs[seed] = run_seed(seed, args.set, out)
         (out / 'seeds.json').write_text(json.dumps({str(seed): run for seed, run in runs.items()}, indent=2))
-    for other, what in (('untrained', 'untrained encoder'), ('tfidf', 'TF-IDF of the same tokens')):
+    for other, what in (('untrained', 'untrained encoder'), ('untrained_joined', 'untrained encoder beside the same TF-IDF and melody'),
+                        ('tfidf', 'TF-IDF of the same tokens')):
+        if not all(other in run for run in runs.values()): continue  # runs without TF-IDF or melody have no joined row
         print(f'\n{" ".join(args.set) or "configs/config.yaml"}: ours / {what} of the same run\n\n{seeds_table(runs, other)}')
     print('\nminutes per run: ' + ', '.join(f'seed {seed} ' + ('read back' if run['minutes'] is None else f'{run["minutes"]:.1f}') for seed, run in runs.items()))
     print(f'rows written to {out / "seeds.json"}')

@@ -762,9 +762,9 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  melody:MelodyNgrams|None=None, # the model's own melody n-grams (`checkpoint_melody`, `MIDIEmbedder.melody`); with `tfidf`: 'ours' is the rows `embed` gives
                  copies=()               # groups of indices of `songs` that hold one piece, kept in one fold of the label probes
                 )->list[dict]:
-    "`embedding_report` of `model` (row 'ours'; with `tfidf` or `melody`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained'); songs `tokenizer` reads no notes of are left out."
+    "`embedding_report` of `model` (row 'ours'; with `tfidf` or `melody`, also the encoder alone, 'encoder') and any `others` beside TF-IDF ('tfidf') and `model` untrained ('untrained'; with `tfidf` or `melody`, also beside them, 'untrained_joined'); songs `tokenizer` reads no notes of are left out."
     others = others or {}
-    if taken := sorted(set(others) & {'ours', 'encoder', 'tfidf', 'untrained'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
+    if taken := sorted(set(others) & {'ours', 'encoder', 'tfidf', 'untrained', 'untrained_joined'}): raise ValueError(f'model_report: {taken} name rows of their own; name the other models differently')
     if labels is not None and len(labels) != len(songs): raise ValueError(f'model_report: {len(labels)} labels for {len(songs)} songs; give one label per song')
     kept = tokenized_only(tokenizer, songs)
     scores, new_index = [score for _, score in kept], {index: new for new, (index, _) in enumerate(kept)}
@@ -776,11 +776,13 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
         torch.manual_seed(seed)
         untrained = MIDITransformerEncoder(model.cfg)
     untrained = untrained.to(device or next(model.parameters()).device).eval()
+    joined = tfidf is not None or melody is not None
     fns = {'ours': encoder_embed_fn(model, tokenizer, device=device, tfidf=tfidf, melody=melody),
-           **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if tfidf is not None or melody is not None else {}),
+           **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if joined else {}),
            **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None,
                                                                   melody=other[3] if len(other) > 3 else None)
               for name, other in others.items()},
            'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else fit_songs),
-           'untrained': encoder_embed_fn(untrained, tokenizer, device=device)}
+           'untrained': encoder_embed_fn(untrained, tokenizer, device=device),
+           **({'untrained_joined': encoder_embed_fn(untrained, tokenizer, device=device, tfidf=tfidf, melody=melody)} if joined else {})}
     return embedding_report(fns, scores, labels, folds=folds, seed=seed, copies=copies)

@@ -532,7 +532,7 @@ def quality_report(model,          # the best checkpoint's model
                    others:dict|None=None,      # more rows after ours, as `model_report` takes them: name -> (model, tokenizer) or an embed function
                    melody:MelodyNgrams|None=None # the run's `training_melody`, beside the encoder in 'ours' too
                   )->list[dict]:
-    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, any `others`, TF-IDF, untrained encoder; copies of one piece (`piece_copies`) share a fold of the label probes."
+    "kNN, logistic-regression and retrieval scores on the held-out songs (validation and test): ours, any `others`, TF-IDF, the untrained encoder (alone, and beside the same TF-IDF and melody); copies of one piece (`piece_copies`) share a fold of the label probes."
     held_out = splits['validation'] + splits['test']
     labels = [s.label for s in held_out] if any(s.label for s in held_out) else None  # songs without one: left out of the probes
     if labels is None: warnings.warn('no held-out song has a label (sub-folders of dataset.source, or dataset.labels_file): '
