@@ -13,7 +13,7 @@ __all__ = ['log', 'READY', 'QUEUED_PER_WORKER', 'MIDI_SUFFIXES', 'MUSIC21_WORKS'
            'music21_corpus', 'merged_groups', 'visualization_songs', 'split_songs']
 
 # %% ../nbs/01a_corpus.ipynb #1b9e2f12
-import csv, gc, hashlib, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
+import csv, gc, hashlib, importlib.metadata, importlib.util, io, json, logging, math, multiprocessing, multiprocessing.forkserver, os, random, re, signal, sys, threading, time, warnings
 from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -591,6 +591,12 @@ def worth_retrying(reason:str,   # why an item was skipped, as `safe_map` gave i
     timed_out = re.fullmatch(r'timed out after ([0-9.e+-]+)s', reason)  # the seconds as `safe_map` writes them (`:g`: 0.5, 1e-06)
     return bool(timed_out) and float(timed_out.group(1)) < timeout
 
+# %% ../nbs/01a_corpus.ipynb #efce90df
+def _killed_by_sigkill(reason:str # why an item was skipped, as `safe_map` gave it
+                      )->bool:
+    "Whether an item was skipped because its worker was killed by SIGKILL (most often for want of memory), which says nothing sure about the item."
+    return reason == _describe_exit(-signal.SIGKILL)
+
 # %% ../nbs/01a_corpus.ipynb #0f9505f3
 def _remembered_failure(destination:Path, # where the work's MIDI file would be
                         timeout:float     # this run's timeout: a work that timed out with a shorter one is tried again
@@ -610,7 +616,12 @@ def _cached_song(destination:Path, label:str, label_set:str, source:str, listed:
     except ValueError: return None
 
 # %% ../nbs/01a_corpus.ipynb #38ebe93f
-CACHE_VERSION = 'music21-v2'  # part of the cache path: change it when conversion or normalisation changes
+CACHE_VERSION = 'music21-v2'  # part of the cache path, before music21's version: change it when conversion or normalisation changes
+
+# %% ../nbs/01a_corpus.ipynb #1206c219
+def _music21_version()->str:
+    "The installed music21's version, from its package's metadata (music21 itself takes a second to import)."
+    return importlib.metadata.version('music21')
 
 # %% ../nbs/01a_corpus.ipynb #bed987a0
 def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
@@ -625,7 +636,7 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     root = Path(corpus_root or music21_corpus_root())
     works = balanced_subset(music21_works(label_set, root), limit, seed)
     own_root = '' if corpus_root is None else '-' + hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]  # another corpus folder: its own cache
-    folder = Path(cache_dir or default_cache_dir()) / CACHE_VERSION / (label_set + own_root)
+    folder = Path(cache_dir or default_cache_dir()) / CACHE_VERSION / _music21_version() / (label_set + own_root)
     manifest = folder / 'manifest.csv'
     listed = {song.source: song for song in read_manifest(manifest)} if manifest.exists() else {}
     songs, todo, skipped, remembered = [], [], [], []
@@ -638,7 +649,7 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     for index, facts, error in safe_map(_convert_work, tasks, workers, timeout, desc=f'converting music21 {label_set}'):
         label, work, destination = todo[index]
         if error:
-            write_atomically(_failure_marker(destination), error.encode())
+            if not _killed_by_sigkill(error): write_atomically(_failure_marker(destination), error.encode())
             skipped.append((work, error))
         else: songs.append(Song(destination, label, label_set, f'music21:{work}', *facts))
     listed.update({song.source: song for song in songs})
