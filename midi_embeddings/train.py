@@ -236,7 +236,8 @@ class LengthBucketSampler:
 def leave_stops_to_trainer(worker_id:int):
     "A data loader worker's start: a process group of its own, out of reach of a terminal's Ctrl-C and of signals to the training process's group; the training process stops cleanly, then ends its workers."
     os.setpgrp()
-    signal.signal(signal.SIGINT, signal.default_int_handler); signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the trainer's handlers, which a fork copies
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # not the trainer's handlers, which a fork copies
+    for signum in (signal.SIGTERM, signal.SIGHUP): signal.signal(signum, signal.SIG_DFL)
 
 # %% ../nbs/03_train.ipynb #34f759d6
 class SeededItems(Dataset):
@@ -299,24 +300,24 @@ class EncoderForTraining(nn.Module):
 
 # %% ../nbs/03_train.ipynb #17401748
 class TrainingInterrupted(KeyboardInterrupt):
-    "Training stopped by SIGINT (Ctrl-C) or SIGTERM; `exit_code` is the shell's code for that signal."
+    "Training stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP; `exit_code` is the shell's code for that signal."
     def __init__(self, signum:int):
         super().__init__(signal.Signals(signum).name)
         self.signum, self.exit_code = signum, 128 + signum
 
 # %% ../nbs/03_train.ipynb #380c7186
 class StopRequests:
-    "Within: SIGINT and SIGTERM set `signum` instead of stopping the program; a second one stops at once if `second_stops`."
+    "Within: SIGINT, SIGTERM and SIGHUP set `signum` instead of stopping the program; a second one (not SIGHUP) stops at once if `second_stops`."
     def __init__(self, second_stops:bool=True): self.signum, self.second_stops, self.previous = None, second_stops, {}
 
     def request(self, signum:int, frame=None):
-        "The signal handler: remember the first request; at the second, stop here (if `second_stops`)."
-        if self.signum is not None and self.second_stops: raise TrainingInterrupted(signum)
+        "The signal handler: remember the first request; at the second, stop here (if `second_stops`; a hangup, which may come twice, never stops here)."
+        if self.signum is not None and self.second_stops and signum != signal.SIGHUP: raise TrainingInterrupted(signum)
         self.signum = self.signum or signum
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 if signal.getsignal(signum) == signal.SIG_IGN: continue  # ignored on purpose (nohup, background jobs)
                 self.previous[signum] = signal.signal(signum, self.request)
         return self
@@ -352,6 +353,7 @@ class Learner:
         self.iter_start, self.partial_metrics = 0, None  # training batches already done in `epoch`, and their metrics (a run resumed mid-epoch)
         self.stop, self.save_asked = StopRequests(), False  # a stop asked for by a signal; a save mid-epoch asked for by a callback
         self.best_checkpoint = self.last_checkpoint = None
+        self.wandb_id = None  # the id of the W&B run logged to (`WandbCallback`): kept in `last/`, so that a resumed run goes on in it
 
     def callback(self, event:str):
         for cb in self.cbs:
@@ -645,10 +647,12 @@ class WandbCallback(Callback):
         try: import wandb
         except ImportError: raise ImportError(f"wandb.mode={self.mode!r} needs the wandb package: pip install 'midi-embeddings[wandb]'") from None
         self.wandb = wandb
-        try: self.run = wandb.init(project=self.project, mode=self.mode, config=self.config, dir=self.dir, name=self.name)
+        resumed = dict(id=learn.wandb_id, resume='allow') if learn.wandb_id else {}  # a resumed run: the W&B run it logged to
+        try: self.run = wandb.init(project=self.project, mode=self.mode, config=self.config, dir=self.dir, name=self.name, **resumed)
         except Exception as error:
             login = 'log in with `wandb login` or set WANDB_API_KEY, or use ' if self.mode == 'online' else 'use '
             raise WandbStartError(f'wandb.mode={self.mode!r}: W&B did not start ({type(error).__name__}: {error}); {login}wandb.mode=offline or disabled') from None
+        learn.wandb_id = self.run.id
 
     def after_batch(self, learn):
         if learn.training: self.run.log({'train/loss': learn.loss_value, 'lr': learn.lr}, step=learn.step)
@@ -659,6 +663,7 @@ class WandbCallback(Callback):
         self.run.log({f'epoch/{k}': v for k, v in logs.items()}, step=learn.step)
 
     def after_fit(self, learn): self.run.finish()
+    before_stop = after_fit  # stopped by a signal: `last/` is saved (the checkpoint callback comes first), the resumed run goes on in this one
 
 # %% ../nbs/03_train.ipynb #2170bea3
 TFIDF_FILE = 'tfidf.npz'  # a checkpoint's token TF-IDF, when it was trained with one
@@ -788,11 +793,11 @@ class CheckpointCallback(Callback):
         self.tfidf, self.melody = tfidf, melody
 
     def train_state(self, learn, epoch:int, iter:int=0, metrics:dict|None=None)->dict:
-        "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss."
+        "What resuming needs: optimiser, scheduler, RNG, where to go on (`iter` batches of `epoch` done), history, best loss, the W&B run."
         return dict(optimizer=learn.opt.state_dict(), scheduler=learn.sched.state_dict() if learn.sched else {},
                     epoch=epoch, iter=iter, step=learn.step, best_loss=self.best_loss, rng=_rng_state(), history=learn.history,
                     world_size=learn.world_size,
-                    **({'metrics': metrics} if metrics else {}))
+                    **({'metrics': metrics} if metrics else {}), **({'wandb_id': learn.wandb_id} if learn.wandb_id else {}))
 
     def after_epoch(self, learn):
         if learn.training and learn.valid_dl is not None: return
@@ -821,13 +826,13 @@ class CheckpointCallback(Callback):
     before_save = before_stop = save_mid_epoch
 
     def restore(self, learn, state:dict):
-        "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far."
+        "Put a `train_state` back into the Learner: optimiser, scheduler, RNG, position, history, best loss, the epoch's metrics so far, the W&B run."
         if error := world_size_error(self.out_dir / 'last', state.get('world_size'), learn.world_size): raise ValueError(error)
         learn.opt.load_state_dict(state['optimizer'])
         if learn.sched is not None: learn.sched.load_state_dict(state['scheduler'])
         _set_rng_state(state['rng'])
         learn.epoch, learn.step, learn.history, self.best_loss = state['epoch'], state['step'], state['history'], state['best_loss']
-        learn.iter_start, learn.partial_metrics = state.get('iter', 0), state.get('metrics')
+        learn.iter_start, learn.partial_metrics, learn.wandb_id = state.get('iter', 0), state.get('metrics'), state.get('wandb_id')
         learn.best_checkpoint = find_checkpoint(self.out_dir / 'best')
 
 # %% ../nbs/03_train.ipynb #ebd46e73
@@ -953,7 +958,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         temperature:float=0.1,         # NT-Xent temperature of the contrastive objective
         split_share:tuple=(0.25, 0.75),# contrastive training pairs: the window split at a random share in this range, one view each side
         precision:str='auto',          # auto | bf16 | fp32: bf16 autocast where the hardware has it (see `use_bf16`)
-        save_every:float=0,            # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM only
+        save_every:float=0,            # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM/SIGHUP only
         workers:int=0,                 # worker processes fetching training items (for augmented datasets); 0: in this process
         tfidf=None,                    # a `TokenTfidf` of the training songs, saved in every checkpoint; None: the encoder alone embeds
         melody=None                    # a `MelodyNgrams`, saved in every checkpoint; None: none
