@@ -7,18 +7,20 @@ the checkpoint holds them (`train.tfidf_share`, `train.melody_share`, on by defa
 measured in the same run on the same files with the same model, reads, tokenizes and embeds one song at a time in
 one process in fp32, and its time is split between the three stages. Starting the worker processes (once per
 process) is timed apart and counted against ours. Memory: the peak RSS of a whole `midi-embeddings embed` run, summed over its process
-and its workers (model loading and the written file included), on N songs and on 10N (the N files copied ten times),
-each in a fresh process, in chunks of N songs, `--memory-repeats` times at each size (3; the sizes alternating), medians compared;
-the target is a flat peak, about 1.0x. One run's main process varies by up to 100 MiB from the next. The copies keep the order of
-the N files, so every chunk of either run holds the same songs and makes the same model batches: the largest batch
-(batch_size windows of max_seq_len tokens) sets the peak, and any growth beyond it would be the pipeline's.
+and its workers (model loading and the written file included), on N songs and on 10N different songs (the N are every
+tenth of the 10N, so that both hold the same composers and sizes of song), each in a fresh process, in chunks of N songs, `--memory-repeats` times at each size (3; the sizes
+alternating), medians compared; the target is a flat peak, about 1.0x. The sum of each process's own peak counts pages
+shared between processes in each and adds peaks reached at different times, alike at both sizes; the main process's
+own peak is printed beside it. One run's main process varies by up to 100 MiB from the next. Until session 32 the 10N
+were the N files copied ten times, which makes the same model batches in every chunk but leaves out what new songs
+cost (the tokenizer's cache of BPE words grows with the songs it meets).
 Start-up: the wall time of embedding one file from the shell, in fresh processes, `--startup-repeats` times each (the
 two alternating), medians compared: `python -m midi_embeddings embed` (the console script's code: the worker server
 starts as soon as the arguments are parsed, and imports while the command does) against the peer, a plain script that
 loads the model and embeds the file in its own process (`MIDIEmbedder.embed`: no workers, no file written).
 
     python bench/embed.py                               # 60 composer works; untrained encoder of configs/config.yaml's shape; CPU
-    python bench/embed.py --model outputs/DATE/TIME/embed_model --device cuda --limit 800 --memory-n 200
+    python bench/embed.py --model outputs/DATE/TIME/embed_model --device cuda --limit 800 --memory-n 150
 """
 import sys
 from pathlib import Path
@@ -46,7 +48,7 @@ def parse_args():
     p.add_argument('--workers', type=int, default=2, help='worker processes reading and tokenizing')
     p.add_argument('--batch-size', type=int, default=16, help='windows per forward pass, both sides')
     p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
-    p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N songs, chunks of N)')
+    p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N different songs, chunks of N)')
     p.add_argument('--memory-repeats', type=int, default=3, help='runs at each size, alternating; medians compared (one run varies by up to 100 MiB)')
     p.add_argument('--startup-repeats', type=int, default=3, help='runs of each way of embedding one file from the shell; medians compared')
     p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
@@ -147,11 +149,10 @@ def memory_run(args):
                   '--chunk-size', str(args.chunk_size)])
     print(json.dumps(dict(peak_mib=monitor.total, own_mib=monitor.peaks.get(os.getpid(), 0))))
 
-def copies(files:list, folder:Path, n_copies:int)->Path:
-    "`folder` holding `n_copies` copies of `files`, named so that they sort copy after copy, each in the order of `files`."
+def collection(files:list, folder:Path)->Path:
+    "`folder` holding copies of `files`, named so that they sort in the order of `files`."
     folder.mkdir()
-    for copy in range(n_copies):
-        for i, path in enumerate(files): shutil.copyfile(path, folder / f'{copy:02d}_{i:06d}.mid')
+    for i, path in enumerate(files): shutil.copyfile(path, folder / f'{i:06d}.mid')
     return folder
 
 def peak_memory(args, model_dir:Path, folder:Path)->dict:
@@ -183,7 +184,9 @@ def main():
     if args.memory_run: return memory_run(args)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        corpus = [song.path for song in music21_corpus(args.source, limit=max(args.limit, args.memory_n))]
+        corpus = [song.path for song in music21_corpus(args.source, limit=args.limit)]
+        n, memory_songs = args.memory_n, [song.path for song in music21_corpus(args.source, limit=10 * args.memory_n)]
+        if len(memory_songs) < 10 * n: raise ValueError(f'the memory test needs {10 * n} songs of {args.source}; {len(memory_songs)} could be read: lower --memory-n')
         model_dir = args.model or make_model(corpus, workdir)
         embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, 'fp32')
         files = corpus[:args.limit]
@@ -209,15 +212,14 @@ def main():
                   f'{plain_wall / (wall + startup):.2f}x the plain loop')
         cosines = (runs['fp32'][2]['embeddings'] * runs['auto'][2]['embeddings']).sum(1)
         print(f'rows of auto against fp32: cosine min {cosines.min():.6f}, mean {cosines.mean():.6f}')
-        n = args.memory_n
-        folders = copies(corpus[:n], workdir / 'n', 1), copies(corpus[:n], workdir / '10n', 10)
+        folders = collection(memory_songs[::10], workdir / 'n'), collection(memory_songs, workdir / '10n')
         runs = [[peak_memory(args, model_dir, folder) for folder in folders] for _ in range(args.memory_repeats)]  # sizes alternate
         small, large = ([run[size] for run in runs] for size in (0, 1))
         def described(peaks): return (', '.join(f"{peak['peak_mib']:.0f}" for peak in peaks) + ' MiB (the main process '
                                       + ', '.join(f"{peak['own_mib']:.0f}" for peak in peaks) + ')')
         median = lambda peaks, key='peak_mib': float(np.median([peak[key] for peak in peaks]))
         print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run, {args.memory_repeats} runs each: '
-              f'{n} songs {described(small)}; {10 * n} songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
+              f'{n} songs {described(small)}; {10 * n} different songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
               f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
         shell = one_file_from_shell(args, model_dir, files[0], workdir / 'one.npz')
         print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s, '

@@ -592,10 +592,10 @@ def worth_retrying(reason:str,   # why an item was skipped, as `safe_map` gave i
     return bool(timed_out) and float(timed_out.group(1)) < timeout
 
 # %% ../nbs/01a_corpus.ipynb #efce90df
-def _killed_by_sigkill(reason:str # why an item was skipped, as `safe_map` gave it
-                      )->bool:
-    "Whether an item was skipped because its worker was killed by SIGKILL (most often for want of memory), which says nothing sure about the item."
-    return reason == _describe_exit(-signal.SIGKILL)
+def _killed_from_outside(reason:str # why an item was skipped, as `safe_map` gave it
+                        )->bool:
+    "Whether an item was skipped because its worker was killed from outside (SIGKILL, most often for want of memory; SIGTERM, SIGHUP, SIGINT), which says nothing sure about the item."
+    return reason in {_describe_exit(-signum) for signum in (signal.SIGKILL, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
 
 # %% ../nbs/01a_corpus.ipynb #0f9505f3
 def _remembered_failure(destination:Path, # where the work's MIDI file would be
@@ -649,7 +649,7 @@ def music21_corpus(label_set:str='composers', # 'composers' or 'folk'
     for index, facts, error in safe_map(_convert_work, tasks, workers, timeout, desc=f'converting music21 {label_set}'):
         label, work, destination = todo[index]
         if error:
-            if not _killed_by_sigkill(error): write_atomically(_failure_marker(destination), error.encode())
+            if not _killed_from_outside(error): write_atomically(_failure_marker(destination), error.encode())
             skipped.append((work, error))
         else: songs.append(Song(destination, label, label_set, f'music21:{work}', *facts))
     listed.update({song.source: song for song in songs})

@@ -643,6 +643,10 @@ def check_same_songs(splits:dict, # the splits the resumed run's data gives now
     if listed is None or listed == now: return
     new, gone = sorted(now.keys() - listed.keys()), sorted(listed.keys() - now.keys())
     change = ', '.join(f'{len(paths)} {what}, e.g. {paths[0]}' for paths, what in ((new, 'new'), (gone, 'gone')) if paths)
+    moved = {Path(path).name: path for path in new}
+    if gone and len(new) == len(gone) and all(Path(path).name in moved for path in gone):
+        change = (f'the same {len(gone)} file names in another folder, e.g. {gone[0]} is now {moved[Path(gone[0]).name]}: '
+                  'the folder moved, or the music21 works were converted again for another music21 version')
     raise ConfigError(f'train.resume: the data gives other songs than the run in {run_dir} started on ({change or "the same songs in other splits"}; '
                       f'{path} lists its songs); resume with the data it started with, or start a new run')
 
