@@ -45,20 +45,26 @@ def _exit_code(interrupt:KeyboardInterrupt)->int:
 # %% ../nbs/07a_cli.ipynb #0963ba61
 @contextmanager
 def stops_as_interrupt():
-    "Within: SIGTERM and SIGHUP raise `Terminated` in the main thread; then a second SIGTERM gets the handler that was there before, and SIGHUP is ignored."
+    "Within: SIGTERM and SIGHUP raise `Terminated` in the main thread; then SIGHUP is ignored (still after the block when it ended by a hangup), and a second SIGTERM (not counting the first after a hangup) gets the handler that was there before."
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
     handled = [signum for signum, handler in previous.items() if handler != signal.SIG_IGN]  # ignored on purpose (nohup): left so
+    def after_hangup(signum, frame): signal.signal(signal.SIGTERM, previous[signal.SIGTERM])  # logind's SIGTERM as the session ends: the save goes on
     def raise_terminated(signum, frame):
-        if signal.SIGTERM in handled: signal.signal(signal.SIGTERM, previous[signal.SIGTERM])  # a second SIGTERM stops at once
+        if signal.SIGTERM in handled:  # a second SIGTERM stops at once
+            signal.signal(signal.SIGTERM, after_hangup if signum == signal.SIGHUP else previous[signal.SIGTERM])
         if signal.SIGHUP in handled: signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closing terminal may hang up twice: the save goes on
         raise Terminated(signum)
     for signum in handled: signal.signal(signum, raise_terminated)
+    hung_up = False
     try: yield
+    except KeyboardInterrupt as interrupt:
+        hung_up = _exit_code(interrupt) == 128 + signal.SIGHUP  # `Terminated` here, or `TrainingInterrupted` after a hangup that `fit` got
+        raise
     finally:
-        for signum in handled: signal.signal(signum, previous[signum])
+        for signum in handled: signal.signal(signum, signal.SIG_IGN if hung_up and signum == signal.SIGHUP else previous[signum])
 
 # %% ../nbs/07a_cli.ipynb #b817e466
 def _input_files(inputs:list # MIDI files and folders (searched recursively)
@@ -140,7 +146,9 @@ def embed_command(args:argparse.Namespace):
             warnings.filterwarnings('ignore', 'none of the .* files could be read')  # said below as the command's error
             collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size, args.timeout)
     except KeyboardInterrupt as interrupt:
-        print(f'\n{_interrupted_embedding(out, len(files), embedder.model_id)}', file=sys.stderr)
+        try: print(f'\n{_interrupted_embedding(out, len(files), embedder.model_id)}', file=sys.stderr)
+        except OSError as error:
+            if error.errno != errno.EIO: raise  # EIO: the terminal has closed (the hangup that stopped the command); the exit code still says it
         sys.exit(_exit_code(interrupt))
     if not collection['paths']:
         raise ValueError(f'none of the {len(files)} MIDI files could be read (the reasons are above)')
@@ -280,19 +288,25 @@ def plain_warnings():
 
 # %% ../nbs/07a_cli.ipynb #db015bd8
 class _LineCopy:
-    "A text stream that writes through to `stream` (while it is there: a closed terminal is not) and copies each finished line to `log` as it last stood (after its last carriage return)."
-    def __init__(self, stream, log): self.stream, self.log, self.pending = stream, log, ''
-    def write(self, text:str)->int:
-        try: self.stream.write(text)
+    "A text stream that writes through to `stream` until it fails with EIO (a closed terminal) and copies each finished line to `log` as it last stood (after its last carriage return)."
+    def __init__(self, stream, log): self.stream, self.log, self.pending, self.gone = stream, log, '', False
+    def _through(self, method:str, *args):
+        "`stream.<method>(*args)` while the stream is there: at EIO the terminal has closed (a hangup), and nothing goes to it again."
+        if self.gone: return
+        try: getattr(self.stream, method)(*args)
         except OSError as error:
-            if error.errno != errno.EIO: raise  # EIO: the terminal has closed (a hangup); the log goes on
+            if error.errno != errno.EIO: raise
+            self.gone = True
+    def write(self, text:str)->int:
+        self._through('write', text)
         *lines, pending = (self.pending + text).split('\n')
         self.pending = pending.rsplit('\r', 1)[-1]  # a progress bar's redraws: only the last one is kept
         shown = [line.rsplit('\r', 1)[-1] for line in lines]
         self.log.write(''.join(f'{line}\n' for line, raw in zip(shown, lines) if line.strip() or '\r' not in raw))  # not a bar's blanking
         self.log.flush()
         return len(text)
-    def __getattr__(self, name): return getattr(self.stream, name)  # flush, isatty, fileno, encoding, ...
+    def flush(self): self._through('flush')
+    def __getattr__(self, name): return getattr(self.stream, name)  # isatty, fileno, encoding, ...
 
 # %% ../nbs/07a_cli.ipynb #9b3f7b4d
 @contextmanager

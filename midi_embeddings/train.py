@@ -307,12 +307,16 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 # %% ../nbs/03_train.ipynb #380c7186
 class StopRequests:
-    "Within: SIGINT, SIGTERM and SIGHUP set `signum` instead of stopping the program; a second one (not SIGHUP) stops at once if `second_stops`."
-    def __init__(self, second_stops:bool=True): self.signum, self.second_stops, self.previous = None, second_stops, {}
+    "Within: SIGINT, SIGTERM and SIGHUP set `signum` instead of stopping the program; a second SIGINT or SIGTERM stops at once if `second_stops`."
+    def __init__(self, second_stops:bool=True):
+        self.signum, self.second_stops, self.previous = None, second_stops, {}
+        self.firm = False  # a SIGINT or SIGTERM has come (hangups do not count): another one stops at once
 
     def request(self, signum:int, frame=None):
-        "The signal handler: remember the first request; at the second, stop here (if `second_stops`; a hangup, which may come twice, never stops here)."
-        if self.signum is not None and self.second_stops and signum != signal.SIGHUP: raise TrainingInterrupted(signum)
+        "The signal handler: remember the first request; a SIGINT or SIGTERM after another stops here (if `second_stops`); a hangup never does, nor makes the next one stop."
+        if signum != signal.SIGHUP:
+            if self.firm and self.second_stops: raise TrainingInterrupted(signum)
+            self.firm = True
         self.signum = self.signum or signum
 
     def __enter__(self):
@@ -647,18 +651,22 @@ class WandbCallback(Callback):
         try: import wandb
         except ImportError: raise ImportError(f"wandb.mode={self.mode!r} needs the wandb package: pip install 'midi-embeddings[wandb]'") from None
         self.wandb = wandb
-        resumed = dict(id=learn.wandb_id, resume='allow') if learn.wandb_id else {}  # a resumed run: the W&B run it logged to
+        resumed = dict(id=learn.wandb_id, resume='allow') if learn.wandb_id and self.mode == 'online' else {}  # a resumed run: the W&B run it logged to
         try: self.run = wandb.init(project=self.project, mode=self.mode, config=self.config, dir=self.dir, name=self.name, **resumed)
         except Exception as error:
             login = 'log in with `wandb login` or set WANDB_API_KEY, or use ' if self.mode == 'online' else 'use '
             raise WandbStartError(f'wandb.mode={self.mode!r}: W&B did not start ({type(error).__name__}: {error}); {login}wandb.mode=offline or disabled') from None
         learn.wandb_id = self.run.id
+        self.first_step = self.run.step if resumed else 0  # the first step W&B takes: past what it has (after a crash, `last/` may be behind it)
+        if self.first_step > learn.step + 1:
+            warnings.warn(f'W&B run {self.run.id} has steps up to {self.first_step - 1}, and the run resumes after step {learn.step}: '
+                          f'steps {learn.step + 1} to {self.first_step - 1} are trained again but not logged again')
 
     def after_batch(self, learn):
-        if learn.training: self.run.log({'train/loss': learn.loss_value, 'lr': learn.lr}, step=learn.step)
+        if learn.training and learn.step >= self.first_step: self.run.log({'train/loss': learn.loss_value, 'lr': learn.lr}, step=learn.step)
 
     def after_epoch(self, learn):
-        if learn.training and learn.valid_dl is not None: return
+        if (learn.training and learn.valid_dl is not None) or learn.step < self.first_step: return
         logs = {k: self.wandb.Html(v) if isinstance(v, str) else v for k, v in learn.epoch_logs.items()}
         self.run.log({f'epoch/{k}': v for k, v in logs.items()}, step=learn.step)
 
