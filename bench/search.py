@@ -7,7 +7,7 @@ from the same distribution, not rows of the collection. The peer is `exact_searc
 the same rows and queries in the same run; recall@k is the share of the exact top k that the index returns. The real
 rows alone (every song asking for its k nearest others) give the recall on the songs themselves.
 
-    midi-embeddings embed outputs/DATE/TIME/embed_model ~/.cache/midi_embeddings/music21-v2 --out songs.npz
+    midi-embeddings embed outputs/DATE/TIME/embed_model ~/.cache/midi_embeddings/music21-v2/$(python -c "import music21; print(music21.__version__)") --out songs.npz
     python bench/search.py songs.npz                  # 1,000,000 rows, 100 queries, k=10
     python bench/search.py songs.npz --n 200000 --probes 4 16 64
 """
