@@ -21,6 +21,7 @@ loads the model and embeds the file in its own process (`MIDIEmbedder.embed`: no
 
     python bench/embed.py                               # 60 composer works; untrained encoder of configs/config.yaml's shape; CPU
     python bench/embed.py --model outputs/DATE/TIME/embed_model --device cuda --limit 800 --memory-n 150
+    python bench/embed.py --source folk --memory-n 16 --memory-scale 100   # 16 tunes against 1,600
 """
 import sys
 from pathlib import Path
@@ -49,6 +50,7 @@ def parse_args():
     p.add_argument('--batch-size', type=int, default=16, help='windows per forward pass, both sides')
     p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
     p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N different songs, chunks of N)')
+    p.add_argument('--memory-scale', type=int, default=10, help="the larger run's songs, as a multiple of N (10: the issue's 10x)")
     p.add_argument('--memory-repeats', type=int, default=3, help='runs at each size, alternating; medians compared (one run varies by up to 100 MiB)')
     p.add_argument('--startup-repeats', type=int, default=3, help='runs of each way of embedding one file from the shell; medians compared')
     p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
@@ -185,8 +187,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         corpus = [song.path for song in music21_corpus(args.source, limit=args.limit)]
-        n, memory_songs = args.memory_n, [song.path for song in music21_corpus(args.source, limit=10 * args.memory_n)]
-        if len(memory_songs) < 10 * n: raise ValueError(f'the memory test needs {10 * n} songs of {args.source}; {len(memory_songs)} could be read: lower --memory-n')
+        n, scale = args.memory_n, args.memory_scale
+        memory_songs = [song.path for song in music21_corpus(args.source, limit=scale * n)]
+        if len(memory_songs) < scale * n: raise ValueError(f'the memory test needs {scale * n} songs of {args.source}; {len(memory_songs)} could be read: lower --memory-n')
         model_dir = args.model or make_model(corpus, workdir)
         embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, 'fp32')
         files = corpus[:args.limit]
@@ -212,14 +215,14 @@ def main():
                   f'{plain_wall / (wall + startup):.2f}x the plain loop')
         cosines = (runs['fp32'][2]['embeddings'] * runs['auto'][2]['embeddings']).sum(1)
         print(f'rows of auto against fp32: cosine min {cosines.min():.6f}, mean {cosines.mean():.6f}')
-        folders = collection(memory_songs[::10], workdir / 'n'), collection(memory_songs, workdir / '10n')
+        folders = collection(memory_songs[::scale], workdir / 'n'), collection(memory_songs, workdir / 'scaled')
         runs = [[peak_memory(args, model_dir, folder) for folder in folders] for _ in range(args.memory_repeats)]  # sizes alternate
         small, large = ([run[size] for run in runs] for size in (0, 1))
         def described(peaks): return (', '.join(f"{peak['peak_mib']:.0f}" for peak in peaks) + ' MiB (the main process '
                                       + ', '.join(f"{peak['own_mib']:.0f}" for peak in peaks) + ')')
         median = lambda peaks, key='peak_mib': float(np.median([peak[key] for peak in peaks]))
         print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run, {args.memory_repeats} runs each: '
-              f'{n} songs {described(small)}; {10 * n} different songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
+              f'{n} songs {described(small)}; {scale * n} different songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
               f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
         shell = one_file_from_shell(args, model_dir, files[0], workdir / 'one.npz')
         print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s, '
