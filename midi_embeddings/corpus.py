@@ -52,7 +52,7 @@ READY = 'ready'  # a worker's first message: it started, so a later death is its
 def _worker_loop(fn, conn):
     "Say `READY`, then run `fn` on each task that arrives on `conn`; send back `(index, result, error)`."
     gc.freeze()  # the inherited heap: never collected, so the collector should not walk it
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGINT, signal.SIGHUP): signal.signal(signum, signal.SIG_IGN)  # a Ctrl-C or a closing terminal: the parent stops the work and saves
     try:
         conn.send(READY)
         while (task := conn.recv()) is not None:
