@@ -748,6 +748,16 @@ def embedding_report(embed_fns:dict,            # method name -> embed function 
     print(f'\n95% bootstrap intervals over the {len(scores)} songs, and the paired lead of {rows[0]["method"]}:\n' + interval_table(rows))
     return list(rows)
 
+# %% ../nbs/04_evaluate.ipynb #8e50e0a2
+def _remembering(embed_fn:Callable # an embed function `list[Score] -> [n, D]`
+                )->Callable:
+    "`embed_fn` that embeds each list of scores once: given the same list object again, it returns the same rows."
+    seen = {}
+    def embed(scores):
+        if seen.get(id(scores), (None,))[0] is not scores: seen[id(scores)] = (scores, embed_fn(scores))  # the list kept: its id is not reused
+        return seen[id(scores)][1]
+    return embed
+
 # %% ../nbs/04_evaluate.ipynb #037a7037
 def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
                  tokenizer,              # the tokenizer it was trained with
@@ -776,13 +786,13 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
         torch.manual_seed(seed)
         untrained = MIDITransformerEncoder(model.cfg)
     untrained = untrained.to(device or next(model.parameters()).device).eval()
-    joined = tfidf is not None or melody is not None
+    joined, untrained_rows = tfidf is not None or melody is not None, _remembering(encoder_embed_fn(untrained, tokenizer, device=device))
     fns = {'ours': encoder_embed_fn(model, tokenizer, device=device, tfidf=tfidf, melody=melody),
            **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if joined else {}),
            **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None,
                                                                   melody=other[3] if len(other) > 3 else None)
               for name, other in others.items()},
            'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else fit_songs),
-           'untrained': encoder_embed_fn(untrained, tokenizer, device=device),
-           **({'untrained_joined': encoder_embed_fn(untrained, tokenizer, device=device, tfidf=tfidf, melody=melody)} if joined else {})}
+           'untrained': untrained_rows,  # one pass of the untrained encoder for both of its rows
+           **({'untrained_joined': lambda scores: beside_parts(untrained_rows(scores), [encode_score(tokenizer, score) for score in scores], tfidf, melody)} if joined else {})}
     return embedding_report(fns, scores, labels, folds=folds, seed=seed, copies=copies)
