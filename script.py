@@ -13,7 +13,7 @@ from pathlib import Path
 from midi_embeddings.__main__ import bars_for_logs
 bars_for_logs()  # bars redrawn every 30 s when they go to a log file; before tqdm is imported, which reads the setting once
 import hydra
-from midi_embeddings.cli import run_training
+from midi_embeddings.cli import refuse, run_training
 from midi_embeddings.workflow import launch_error  # importing it registers the configurations' resolvers
 
 
@@ -22,5 +22,5 @@ def main(cfg): run_training(cfg)
 
 
 if __name__ == '__main__':
-    if error := launch_error(sys.argv[1:], Path(__file__).resolve().parent / 'configs'): sys.exit(f'config error: {error}')
+    if error := launch_error(sys.argv[1:], Path(__file__).resolve().parent / 'configs'): refuse(f'config error: {error}')
     main()

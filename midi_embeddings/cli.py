@@ -7,7 +7,7 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/cli.html.md"""
 # %% auto #0
 __all__ = ['COLLECTION_NAME', 'FIRST_STEPS', 'WORKER_PRELOAD', 'own_collection', 'Terminated', 'stops_as_interrupt',
            'embed_command', 'similar_command', 'evaluate_command', 'duplicates_command', 'map_command',
-           'plain_warnings', 'output_copied_to', 'resume_command', 'run_training', 'train_command', 'main']
+           'plain_warnings', 'output_copied_to', 'resume_command', 'refuse', 'run_training', 'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
 import argparse, csv, errno, io, logging, os, shlex, shutil, signal, sys, tempfile, threading, warnings
@@ -365,6 +365,12 @@ def _drop_unused_run_dir(run_dir:Path):
         if not folder.is_relative_to(Path.cwd()) or folder == Path.cwd() or any(folder.iterdir()): break
         folder.rmdir()
 
+# %% ../nbs/07a_cli.ipynb #89de9d95
+def refuse(message:str # the one line that says why, e.g. 'config error: ...'
+          ):
+    "Exit with `message` on stderr and exit code 1; under torchrun only rank 0 prints it, the other ranks exit with 1 quietly."
+    sys.exit(message if int(os.environ.get('RANK', 0)) == 0 else 1)
+
 # %% ../nbs/07a_cli.ipynb #d0970ad7
 def run_training(cfg # the configuration Hydra composed
                 ):
@@ -385,7 +391,7 @@ def run_training(cfg # the configuration Hydra composed
                 sys.exit(_exit_code(interrupt))
     except (ConfigError, WandbStartError) as error:
         _drop_unused_run_dir(run_dir)  # a typo leaves no empty outputs/DATE/TIME behind
-        sys.exit(f'config error: {error}')
+        refuse(f'config error: {error}')
 
 # %% ../nbs/07a_cli.ipynb #c8b32786
 def train_command(overrides:list[str] # Hydra's command line: overrides, --config-name, --help, -m, ...
@@ -394,7 +400,7 @@ def train_command(overrides:list[str] # Hydra's command line: overrides, --confi
     if not {'-h', '--help'} & set(overrides): start_worker_server(WORKER_PRELOAD)  # it imports while this process does
     import hydra
     from midi_embeddings.workflow import CONFIG_DIR, launch_error  # importing it registers the configurations' resolvers
-    if error := launch_error(overrides): sys.exit(f'config error: {error}')
+    if error := launch_error(overrides): refuse(f'config error: {error}')
     sys.argv = ['midi-embeddings train', *overrides]
     hydra.main(config_path=str(CONFIG_DIR), config_name='config', version_base=None)(run_training)()
 
