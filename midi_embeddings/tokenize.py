@@ -85,6 +85,13 @@ def id_dtype(tokenizer:miditok.MusicTokenizer # a tokenizer (its vocabulary size
     "The smallest integer type holding every id of `tokenizer`: uint16 below 65,536 tokens, else int32."
     return np.dtype(np.uint16) if len(tokenizer) <= 2**16 else np.dtype(np.int32)
 
+# %% ../nbs/00_tokenize.ipynb #7197f6fe
+def _drop_word_cache(tokenizer:miditok.MusicTokenizer # a tokenizer, with BPE or without
+                    ):
+    "Turn off the cache of encoded words of `tokenizer`'s BPE model (Hugging Face `tokenizers` 0.21 and later), if it has one."
+    model = getattr(getattr(tokenizer, '_model', None), 'model', None)
+    if hasattr(model, '_resize_cache'): model._resize_cache(0)
+
 # %% ../nbs/00_tokenize.ipynb #e8fef3d3
 def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
                  score:symusic.Score                # the song
@@ -92,6 +99,7 @@ def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_toke
     "Token ids of the whole `score` as one stream, BPE applied if the tokenizer is trained; a score in quarters or seconds is read in ticks."
     if score.note_num() == 0: raise ValueError('the file holds no notes')
     if not isinstance(score, symusic.core.ScoreTick): score = score.to('tick')
+    _drop_word_cache(tokenizer)
     sequence = tokenizer.encode(score)
     if isinstance(sequence, list):
         raise ValueError(f'{type(tokenizer).__name__} tokenizer makes one stream per track; build it with make_tokenizer')
