@@ -234,7 +234,8 @@ def embed_songs(model:MIDITransformerEncoder,  # a trained (or untrained) encode
         items.sort(key=lambda item: len(item['input_ids']))
         for batch_start in range(0, len(items), batch_size):
             batch = items[batch_start:batch_start + batch_size]
-            padded = collate_windows(batch, model.cfg.pad_id, WIDTH_MULTIPLE, model.cfg.max_seq_len)
+            filled = batch + batch[:1] * (batch_size - len(batch)) if len(items) > batch_size else batch  # copies, their rows dropped below
+            padded = collate_windows(filled, model.cfg.pad_id, WIDTH_MULTIPLE, model.cfg.max_seq_len)
             vectors = model.embed(padded['input_ids'].to(device), padded['attention_mask'].to(device)).float().cpu()
             for item, vector, length in zip(batch, vectors, padded['attention_mask'].sum(1).tolist()):
                 song = int(item['song_idx'])
