@@ -6,13 +6,14 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/embed.html.md"""
 
 # %% auto #0
 __all__ = ['COLLECTION_KEYS', 'SKETCH_BANDS', 'SKETCH_ROWS', 'files_of', 'unique_files', 'MIDIEmbedder', 'file_stamp',
-           'save_collection', 'load_collection', 'is_collection_file', 'embed_collection', 'exact_search',
+           'RowsOnDisk', 'save_collection', 'load_collection', 'is_collection_file', 'embed_collection', 'exact_search',
            'build_index', 'collection_index', 'search', 'note_codes', 'note_overlap', 'identical_notes', 'note_sketch',
            'sketch_pairs', 'near_copies', 'near_duplicates', 'collection_labels', 'labelled_sample', 'map_collection']
 
 # %% ../nbs/07_embed.ipynb #32a918c5
-import hashlib, os, struct, sys, time, warnings, zipfile
-from functools import cached_property
+import ctypes, hashlib, os, struct, sys, tempfile, time, warnings, zipfile
+from functools import cache, cached_property
+from typing import Callable, NamedTuple
 from itertools import combinations
 from pathlib import Path
 import numpy as np
@@ -50,6 +51,17 @@ def _in_order(results):
         while next_index in pending:
             yield (next_index, *pending.pop(next_index))
             next_index += 1
+
+# %% ../nbs/07_embed.ipynb #c25c558a
+@cache
+def _malloc_trim():
+    "glibc's `malloc_trim`, or None where the C library has none (macOS, Windows, musl)."
+    try: return ctypes.CDLL('libc.so.6').malloc_trim
+    except (OSError, AttributeError): return None
+
+def _release_freed_memory():
+    "Give the memory that `malloc` holds after frees back to the operating system, where the C library can."
+    if (trim := _malloc_trim()) is not None: trim(0)
 
 # %% ../nbs/07_embed.ipynb #db95cc49
 def files_of(items # a MIDI file or folder, or a list of them (corpus `Song`s too)
@@ -197,7 +209,9 @@ class MIDIEmbedder:
         files = [Path(path) for path in files]
         for chunk in chunked(_in_order(safe_map(_SongReader(self.tokenizer), files, workers, timeout)), chunk_size):
             read = [(index, ids) for index, ids, error in chunk if error is None]
-            yield (self.embed_ids([ids for _, ids in read], batch_size), [files[index] for index, _ in read],
+            rows = self.embed_ids([ids for _, ids in read], batch_size)
+            _release_freed_memory()  # the chunk's batches: glibc would keep them, and later chunks' beside them
+            yield (rows, [files[index] for index, _ in read],
                    [(str(files[index]), error.removeprefix('ValueError: ')) for index, _, error in chunk if error])
 
 # %% ../nbs/07_embed.ipynb #e9f4806a
@@ -208,11 +222,69 @@ def file_stamp(path # a file
     except OSError: return None
     return info.st_size, info.st_mtime_ns
 
+# %% ../nbs/07_embed.ipynb #9504adb6
+class RowsOnDisk:
+    "float32 rows of one width, appended to an unnamed temporary file and read back in slices: rows that need no memory."
+    def __init__(self, dim:int,              # columns of each row
+                 folder:Path|None=None       # where the file lies (None: the system's temporary folder)
+                ):
+        self.dim, self.n, self.file = dim, 0, tempfile.TemporaryFile(dir=folder)
+    @property
+    def shape(self)->tuple: return (self.n, self.dim)
+    def __len__(self): return self.n
+    def append(self, rows:np.ndarray # [m, dim] rows
+              ):
+        "Add `rows` after the last row."
+        rows = np.ascontiguousarray(rows, np.float32).reshape(-1, self.dim)
+        self.file.seek(0, os.SEEK_END)
+        self.file.write(rows.data)
+        self.n += len(rows)
+    def truncate(self, n:int # rows to keep
+                ):
+        "Keep the first `n` rows."
+        if not 0 <= n <= self.n: raise ValueError(f'truncate({n}): there are {self.n} rows')
+        self.file.truncate(4 * self.dim * n)
+        self.n = n
+    def slices(self, rows:int|None=None # rows a slice; None: about 1 MiB
+              ):
+        "The rows in order, `rows` at a time."
+        step = rows or max(1, 2**20 // (4 * self.dim))
+        for start in range(0, self.n, step):
+            block = np.empty((min(step, self.n - start), self.dim), np.float32)
+            self.file.seek(4 * self.dim * start)
+            if self.file.readinto(block.data.cast('B')) != block.nbytes: raise OSError(f'{self.file.name}: rows missing from the temporary file')
+            yield block
+    def close(self): self.file.close()
+
 # %% ../nbs/07_embed.ipynb #8ba1c5b6
 COLLECTION_KEYS = ('embeddings', 'paths', 'skipped', 'model_dir')  # and `model_id` since session 10, `tfidf_share` since session 18, `stamps` since session 22, `melody_share` since session 27
 
+class _Streamed(NamedTuple):
+    "An array that is written a block at a time, never whole in memory."
+    dtype: np.dtype   # its type
+    shape: tuple      # its shape
+    blocks: Callable  # () -> its blocks in order, along the first axis
+
+def _text_column(texts:list,     # strings, or paths
+                 rows:int=4096   # strings a block
+                )->_Streamed:
+    "`np.array([str(t) for t in texts], dtype=str)`, made `rows` strings at a time as it is written."
+    dtype = np.dtype(f'<U{max((len(str(text)) for text in texts), default=1) or 1}')
+    return _Streamed(dtype, (len(texts),), lambda: (np.array([str(text) for text in texts[i:i + rows]], dtype) for i in range(0, len(texts), rows)))
+
+def _write_npz(file,       # an open binary file
+               arrays:dict # name -> array, or `_Streamed`
+              ):
+    "The archive `np.savez(file, **arrays)` writes (uncompressed .npy members), with each `_Streamed` written block by block."
+    with zipfile.ZipFile(file, 'w', zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, value in arrays.items():
+            with archive.open(f'{name}.npy', 'w', force_zip64=True) as member:
+                if not isinstance(value, _Streamed): np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False); continue
+                np.lib.format.write_array_header_1_0(member, dict(descr=np.lib.format.dtype_to_descr(value.dtype), fortran_order=False, shape=value.shape))
+                for block in value.blocks(): member.write(np.ascontiguousarray(block, value.dtype).tobytes())
+
 def save_collection(path:Path,             # the .npz file to write
-                    embeddings:np.ndarray, # [n, D] rows
+                    embeddings:np.ndarray|RowsOnDisk, # [n, D] rows
                     paths:list,            # the file of each row
                     skipped:list,          # (path, reason) of each file left out
                     model_dir:Path,        # the checkpoint the rows come from
@@ -222,13 +294,14 @@ def save_collection(path:Path,             # the .npz file to write
                     melody_share:float|None=None # its `MIDIEmbedder.melody_share`; None: not recorded
                    )->Path:
     "Write an embedded collection atomically; return its path."
-    arrays = dict(embeddings=np.asarray(embeddings, np.float32), paths=np.array([str(p) for p in paths], dtype=str),
+    rows = _Streamed(np.dtype(np.float32), embeddings.shape, embeddings.slices) if isinstance(embeddings, RowsOnDisk) else np.asarray(embeddings, np.float32)
+    arrays = dict(embeddings=rows, paths=_text_column(paths),
                   skipped=np.array(skipped, dtype=str).reshape(-1, 2), model_dir=np.array(str(Path(model_dir).resolve())),
                   model_id=np.array(model_id))
     if tfidf_share is not None: arrays['tfidf_share'] = np.float64(tfidf_share)
     if melody_share is not None: arrays['melody_share'] = np.float64(melody_share)
     if stamps is not None: arrays['stamps'] = np.array([stamp or (-1, -1) for stamp in stamps], np.int64).reshape(-1, 2)
-    write_atomically(Path(path), lambda file: np.savez(file, **arrays))
+    write_atomically(Path(path), lambda file: _write_npz(file, arrays))
     return Path(path)
 
 # %% ../nbs/07_embed.ipynb #cf498cad
@@ -340,7 +413,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
                      timeout:float=60,         # seconds one file may take to be read and tokenized
                      progress:bool=True        # a progress bar of songs on stderr
                     )->dict:
-    "Embed `files` into the collection file `out`, saved as it grows and on Ctrl-C; return the collection (`load_collection`'s keys) and `embedded`, the rows made now."
+    "Embed `files` into the collection file `out`, saved as it grows and on Ctrl-C; return the collection (`load_collection`'s keys, the rows mapped from `out`) and `embedded`, the rows made now."
     if embedder.model_dir is None: raise ValueError('embed_collection: the embedder has no model directory to record; load it with MIDIEmbedder.from_pretrained')
     model_dir, out = Path(embedder.model_dir).resolve(), Path(out)
     if out.is_dir(): raise ValueError(f'{out}: a folder; name a .npz collection file in it')  # said before the work, not at the first save
@@ -355,28 +428,29 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     named = unique_files([*files_of(files), *current['again']])
     todo = [path for path in named if str(path) not in done]
     stamps = {str(path): file_stamp(path) for path in todo}  # before reading: a file changed while it is read looks changed next time
-    rows = np.empty((len(kept) + len(todo), embedder.dim), np.float32)  # filled in order: memory for the rows once
-    for start in range(0, len(kept), 65536):  # the kept rows copied in slices: a million rows are not read twice into memory
-        chunk = current['rows'][start:start + 65536]
-        rows[start:start + len(chunk)] = earlier['embeddings'][chunk]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = RowsOnDisk(embedder.dim, out.parent)  # beside `out`, not in memory: memory stays the same however many songs
+    for start in range(0, len(kept), 4096): rows.append(earlier['embeddings'][current['rows'][start:start + 4096]])  # the kept rows, a slice at a time
     del earlier  # its rows are mapped from `out`, which `save` replaces (Windows refuses to replace a mapped file)
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
-        if kept: save_collection(out, rows[:len(kept)], kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share, kept_stamps + skipped_stamps,
+        rows.truncate(len(kept))  # an interruption between a chunk's rows and its paths: rows without paths are dropped
+        if kept: save_collection(out, rows, kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share, kept_stamps + skipped_stamps,
                                  embedder.melody_share)
     last_save, before = time.monotonic(), len(kept)
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
             for chunk_rows, chunk_kept, chunk_skipped in embedder.embed_chunks(todo, batch_size, workers, chunk_size, timeout):
-                rows[len(kept):len(kept) + len(chunk_rows)] = chunk_rows
+                rows.append(chunk_rows)
                 kept += map(str, chunk_kept); skipped += chunk_skipped
                 kept_stamps += [stamps[str(path)] for path in chunk_kept]; skipped_stamps += [stamps[path] for path, _ in chunk_skipped]
                 bar.update(len(chunk_kept) + len(chunk_skipped))
                 if time.monotonic() - last_save >= save_every: save(); last_save = time.monotonic()
     finally:
-        save()
+        try: save()
+        finally: rows.close()
         report_skips(skipped[len(remembered):], len(kept), 'embedding', remembered)
     if not kept: warnings.warn(f'none of the {len(named)} files could be read: nothing written to {out}' if named else f'no MIDI files given: nothing written to {out}')
-    return dict(embeddings=rows[:len(kept)], paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id,
+    return dict(embeddings=_mapped_array(out, 'embeddings') if kept else np.zeros((0, embedder.dim), np.float32), paths=kept, skipped=skipped, model_dir=model_dir, model_id=embedder.model_id,
                 tfidf_share=embedder.tfidf_share, melody_share=embedder.melody_share, stamps=kept_stamps + skipped_stamps, embedded=len(kept) - before)
 
 # %% ../nbs/07_embed.ipynb #7b68b6aa
