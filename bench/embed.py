@@ -11,9 +11,10 @@ and its workers (model loading and the written file included), on N songs and on
 tenth of the 10N, so that both hold the same composers and sizes of song), each in a fresh process, in chunks of N songs, `--memory-repeats` times at each size (3; the sizes
 alternating), medians compared; the target is a flat peak, about 1.0x. The sum of each process's own peak counts pages
 shared between processes in each and adds peaks reached at different times, alike at both sizes; the main process's
-own peak is printed beside it. One run's main process varies by up to 100 MiB from the next. Until session 32 the 10N
+own peak is printed beside it. One run's main process varies by up to 100 MiB from the next. Its resident memory after its
+first chunk and after its last is printed too: what it keeps from chunk to chunk, apart from each chunk's momentary peak. Until session 32 the 10N
 were the N files copied ten times, which makes the same model batches in every chunk but leaves out what new songs
-cost (the tokenizer's cache of BPE words grows with the songs it meets).
+cost (until session 33 the tokenizer's cache of BPE words grew with the songs it met).
 Start-up: the wall time of embedding one file from the shell, in fresh processes, `--startup-repeats` times each (the
 two alternating), medians compared: `python -m midi_embeddings embed` (the console script's code: the worker server
 starts as soon as the arguments are parsed, and imports while the command does) against the peer, a plain script that
@@ -143,13 +144,24 @@ def ours(model_dir:Path, files:list, out:Path, precision:str, args)->tuple:
                                   chunk_size=args.chunk_size, progress=False)
     return time.perf_counter() - start, model_seconds, collection
 
+def resident_mib()->float:
+    "This process's resident memory now (VmRSS), in MiB."
+    return next(int(line.split()[1]) / 1024 for line in Path('/proc/self/status').read_text().splitlines() if line.startswith('VmRSS:'))
+
 def memory_run(args):
-    "In a fresh process: `midi-embeddings embed MODEL FOLDER`; print the summed peak RSS of its processes."
+    "In a fresh process: `midi-embeddings embed MODEL FOLDER`; print the summed peak RSS of its processes, and the main process's resident memory after its first and last chunks."
+    between, chunks = [], MIDIEmbedder.embed_chunks  # what the main process keeps from chunk to chunk, apart from each chunk's momentary peak
+    def recorded(self, *args, **kwargs):
+        for chunk in chunks(self, *args, **kwargs):
+            between.append(resident_mib())
+            yield chunk
+    MIDIEmbedder.embed_chunks = recorded
     with PeakRSS() as monitor:
         cli_main(['embed', str(args.model), str(args.memory_run), '--out', str(args.memory_run / 'out.npz'),
                   '--device', args.device, '--workers', str(args.workers), '--batch-size', str(args.batch_size),
                   '--chunk-size', str(args.chunk_size)])
-    print(json.dumps(dict(peak_mib=monitor.total, own_mib=monitor.peaks.get(os.getpid(), 0))))
+    print(json.dumps(dict(peak_mib=monitor.total, own_mib=monitor.peaks.get(os.getpid(), 0), first_chunk_mib=between[0], last_chunk_mib=between[-1],
+                          chunks=len(between))))
 
 def collection(files:list, folder:Path)->Path:
     "`folder` holding copies of `files`, named so that they sort in the order of `files`."
@@ -224,6 +236,9 @@ def main():
         print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run, {args.memory_repeats} runs each: '
               f'{n} songs {described(small)}; {scale * n} different songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
               f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
+        print(f'the main process between chunks (its resident memory after the first chunk and after the last, medians): {n} songs '
+              f'{median(small, "first_chunk_mib"):.0f} and {median(small, "last_chunk_mib"):.0f} MiB ({small[0]["chunks"]} chunk); {scale * n} songs '
+              f'{median(large, "first_chunk_mib"):.0f} and {median(large, "last_chunk_mib"):.0f} MiB ({large[0]["chunks"]} chunks)')
         shell = one_file_from_shell(args, model_dir, files[0], workdir / 'one.npz')
         print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s, '
               f'a plain script embedding it in its own process {shell["plain"]:.2f} s -> {shell["plain"] / shell["ours"]:.2f}x the plain script')
