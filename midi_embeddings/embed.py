@@ -235,7 +235,8 @@ class RowsOnDisk:
     def append(self, rows:np.ndarray # [m, dim] rows
               ):
         "Add `rows` after the last row."
-        rows = np.ascontiguousarray(rows, np.float32).reshape(-1, self.dim)
+        rows = np.ascontiguousarray(rows, np.float32)
+        if rows.ndim != 2 or rows.shape[1] != self.dim: raise ValueError(f'rows of shape {rows.shape}: these rows have {self.dim} columns')
         self.file.seek(0, os.SEEK_END)
         self.file.write(rows.data)
         self.n += len(rows)
@@ -252,7 +253,7 @@ class RowsOnDisk:
         for start in range(0, self.n, step):
             block = np.empty((min(step, self.n - start), self.dim), np.float32)
             self.file.seek(4 * self.dim * start)
-            if self.file.readinto(block.data.cast('B')) != block.nbytes: raise OSError(f'{self.file.name}: rows missing from the temporary file')
+            if self.file.readinto(block.data.cast('B')) != block.nbytes: raise OSError(f'rows {start} to {start + len(block) - 1} are missing from the temporary file of rows')
             yield block
     def close(self): self.file.close()
 
@@ -269,6 +270,7 @@ def _text_column(texts:list,     # strings, or paths
                  rows:int=4096   # strings a block
                 )->_Streamed:
     "`np.array([str(t) for t in texts], dtype=str)`, made `rows` strings at a time as it is written."
+    texts = texts if isinstance(texts, (list, tuple)) else list(texts)  # a generator too
     dtype = np.dtype(f'<U{max((len(str(text)) for text in texts), default=1) or 1}')
     return _Streamed(dtype, (len(texts),), lambda: (np.array([str(text) for text in texts[i:i + rows]], dtype) for i in range(0, len(texts), rows)))
 
@@ -430,12 +432,16 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     stamps = {str(path): file_stamp(path) for path in todo}  # before reading: a file changed while it is read looks changed next time
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = RowsOnDisk(embedder.dim, out.parent)  # beside `out`, not in memory: memory stays the same however many songs
-    for start in range(0, len(kept), 4096): rows.append(earlier['embeddings'][current['rows'][start:start + 4096]])  # the kept rows, a slice at a time
+    try:
+        for start in range(0, len(kept), 4096): rows.append(earlier['embeddings'][current['rows'][start:start + 4096]])  # the kept rows, a slice at a time
+    except BaseException: rows.close(); raise  # Ctrl-C while copying: no temporary file left open
     del earlier  # its rows are mapped from `out`, which `save` replaces (Windows refuses to replace a mapped file)
+    counted = len(kept), len(skipped)  # the files whose rows, names and stamps are all recorded, set in one step after each chunk
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
-        rows.truncate(len(kept))  # an interruption between a chunk's rows and its paths: rows without paths are dropped
-        if kept: save_collection(out, rows, kept, skipped, model_dir, embedder.model_id, embedder.tfidf_share, kept_stamps + skipped_stamps,
-                                 embedder.melody_share)
+        n_kept, n_skipped = counted
+        rows.truncate(n_kept)  # a chunk interrupted halfway through its bookkeeping is dropped whole
+        if n_kept: save_collection(out, rows, kept[:n_kept], skipped[:n_skipped], model_dir, embedder.model_id, embedder.tfidf_share,
+                                   kept_stamps[:n_kept] + skipped_stamps[:n_skipped], embedder.melody_share)
     last_save, before = time.monotonic(), len(kept)
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
@@ -443,6 +449,7 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
                 rows.append(chunk_rows)
                 kept += map(str, chunk_kept); skipped += chunk_skipped
                 kept_stamps += [stamps[str(path)] for path in chunk_kept]; skipped_stamps += [stamps[path] for path, _ in chunk_skipped]
+                counted = len(kept), len(skipped)
                 bar.update(len(chunk_kept) + len(chunk_skipped))
                 if time.monotonic() - last_save >= save_every: save(); last_save = time.monotonic()
     finally:
