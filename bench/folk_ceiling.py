@@ -22,6 +22,7 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
 import argparse, warnings
 import numpy as np, torch, torch.nn.functional as F
+from scipy import sparse
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -46,7 +47,8 @@ def probe_accuracy(train_x, train_y, test_x, test_y)->float:
     "Held-out accuracy of a logistic regression on standardised rows (as the report's probe), C chosen by 5-fold cross-validation on the training rows."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', FutureWarning)  # scikit-learn 1.8's notices of changing defaults; accuracy picks C, as it always did here
-        probe = make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=[0.1, 1, 10, 100], cv=5, max_iter=3000, scoring='accuracy'))
+        scaler = StandardScaler(with_mean=not sparse.issparse(train_x))  # sparse TF-IDF: scaled, not centred (centring would make it dense)
+        probe = make_pipeline(scaler, LogisticRegressionCV(Cs=[0.1, 1, 10, 100], cv=5, max_iter=3000, scoring='accuracy'))
         probe.fit(train_x, train_y)  # standardised since session 31: unit rows' small values are flattened by the regularisation
     return float((probe.predict(test_x) == test_y).mean())
 

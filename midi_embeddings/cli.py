@@ -358,8 +358,9 @@ def _interrupted(cfg, hydra_cfg)->str:
 
 # %% ../nbs/07a_cli.ipynb #7d22d80e
 def _drop_unused_run_dir(run_dir:Path):
-    "Delete Hydra's run directory of a run stopped by its configuration before any work (only `.hydra/` and logs in it), and the folders above it in the working directory that this leaves empty."
-    if not all(path.name == '.hydra' or path.suffix == '.log' for path in run_dir.iterdir()): return
+    "Delete Hydra's run directory of a run stopped by its configuration before any work (only `.hydra/`, logs and the run's lock in it), and the folders above it in the working directory that this leaves empty."
+    from midi_embeddings.workflow import RUN_LOCK
+    if not all(path.name in ('.hydra', RUN_LOCK) or path.suffix == '.log' for path in run_dir.iterdir()): return
     shutil.rmtree(run_dir, ignore_errors=True)
     for folder in run_dir.resolve().parents:
         if not folder.is_relative_to(Path.cwd()) or folder == Path.cwd() or any(folder.iterdir()): break
@@ -377,7 +378,7 @@ def run_training(cfg # the configuration Hydra composed
     "The Hydra task of `script.py` and `midi-embeddings train`: train `cfg` into Hydra's run directory."
     from hydra.core.hydra_config import HydraConfig
     from midi_embeddings.train import WandbStartError
-    from midi_embeddings.workflow import ConfigError, train, validate_config
+    from midi_embeddings.workflow import ConfigError, RunFolderBusy, train, validate_config
     hydra_run = HydraConfig.get()
     run_dir = Path(hydra_run.runtime.output_dir)
     rank_zero = int(os.environ.get('RANK', 0)) == 0  # torchrun: rank 0 speaks
@@ -392,6 +393,7 @@ def run_training(cfg # the configuration Hydra composed
     except (ConfigError, WandbStartError) as error:
         _drop_unused_run_dir(run_dir)  # a typo leaves no empty outputs/DATE/TIME behind
         refuse(f'config error: {error}')
+    except RunFolderBusy as busy: refuse(f'config error: {busy}')  # as before Hydra starts (`launch_error`); the folder is the other run's: left as it is
 
 # %% ../nbs/07a_cli.ipynb #c8b32786
 def train_command(overrides:list[str] # Hydra's command line: overrides, --config-name, --help, -m, ...

@@ -668,6 +668,7 @@ def merged_groups(groups:list # groups of sortable items (paths, indices); two t
         for item in joined: group_of[item] = joined
     return sorted({id(group): sorted(group) for group in group_of.values()}.values())
 
+# %% ../nbs/01a_corpus.ipynb #ec2242b7
 def _group_leaders(together:list, unique:dict)->dict[str, str]:
     "{path: its group's first path} for every path of a group of `together` but the first, counting only paths of `unique`; groups that share a path are one group."
     return {path: group[0] for group in merged_groups([{str(path) for path in group} & unique.keys() for group in together]) for path in group[1:]}

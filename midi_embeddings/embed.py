@@ -59,6 +59,7 @@ def _malloc_trim():
     try: return ctypes.CDLL('libc.so.6').malloc_trim
     except (OSError, AttributeError): return None
 
+# %% ../nbs/07_embed.ipynb #a23e70ef
 def _release_freed_memory():
     "Give the memory that `malloc` holds after frees back to the operating system, where the C library can."
     if (trim := _malloc_trim()) is not None: trim(0)
@@ -266,6 +267,7 @@ class _Streamed(NamedTuple):
     shape: tuple      # its shape
     blocks: Callable  # () -> its blocks in order, along the first axis
 
+# %% ../nbs/07_embed.ipynb #782871e5
 def _text_column(texts:list,     # strings, or paths
                  rows:int=4096   # strings a block
                 )->_Streamed:
@@ -274,6 +276,7 @@ def _text_column(texts:list,     # strings, or paths
     dtype = np.dtype(f'<U{max((len(str(text)) for text in texts), default=1) or 1}')
     return _Streamed(dtype, (len(texts),), lambda: (np.array([str(text) for text in texts[i:i + rows]], dtype) for i in range(0, len(texts), rows)))
 
+# %% ../nbs/07_embed.ipynb #d46cfd0a
 def _write_npz(file,       # an open binary file
                arrays:dict # name -> array, or `_Streamed`
               ):
@@ -285,6 +288,7 @@ def _write_npz(file,       # an open binary file
                 np.lib.format.write_array_header_1_0(member, dict(descr=np.lib.format.dtype_to_descr(value.dtype), fortran_order=False, shape=value.shape))
                 for block in value.blocks(): member.write(np.ascontiguousarray(block, value.dtype).tobytes())
 
+# %% ../nbs/07_embed.ipynb #bb1f300d
 def save_collection(path:Path,             # the .npz file to write
                     embeddings:np.ndarray|RowsOnDisk, # [n, D] rows
                     paths:list,            # the file of each row

@@ -382,6 +382,7 @@ def _checkpoint_file(path, share, name:str, zero:str, file:str)->Path|None:
     if folder is None: raise FileNotFoundError(f'{path}: no checkpoint here')
     return folder / file if (folder / file).is_file() else None
 
+# %% ../nbs/04_evaluate.ipynb #885170be
 def checkpoint_tfidf(path,                  # a checkpoint directory, or a training directory holding `best/`
                      share:float|None=None  # share of a cosine it decides, in [0, 1); None: as trained; 0: none at all
                     )->TokenTfidf|None:
