@@ -665,6 +665,13 @@ def trained_on(model_dir:Path, # a checkpoint directory or a training directory 
         warnings.warn(f'{listed} lists no splits (an older version wrote it): which of these songs the model was trained on is not known')
     return [path for path in paths if splits and splits.get(os.path.abspath(path)) == 'train']
 
+# %% ../nbs/05a_workflow.ipynb #e784f6ad
+def _run_dir_override(overrides:list[str] # the command line's overrides, Hydra's own (`hydra.run.dir=...`) included
+                     )->Path|None:
+    "The folder the last `hydra.run.dir=` names, unquoted, `~` expanded; None without one."
+    run_dirs = [o.partition('=')[2] for o in overrides if o.startswith('hydra.run.dir=')]
+    return Path(run_dirs[-1].strip('\'"')).expanduser() if run_dirs else None
+
 # %% ../nbs/05a_workflow.ipynb #bdd8931a
 def resume_error(name:str,                 # the configuration, e.g. 'config' or 'tiny'
                  overrides:list[str],       # the command line's overrides, Hydra's own (`hydra.run.dir=...`) included
@@ -675,9 +682,8 @@ def resume_error(name:str,                 # the configuration, e.g. 'config' or
     try: cfg = load_config(name, [o for o in overrides if not o.startswith(('hydra.', 'hydra/'))], config_dir, search_dir)
     except (ConfigError, HydraException): return None  # said by Hydra or by the run itself
     if not cfg.train.resume: return None
-    run_dirs = [o.partition('=')[2] for o in overrides if o.startswith('hydra.run.dir=')]
-    if not run_dirs: return 'train.resume=true goes on in the folder of the run: add hydra.run.dir=outputs/DATE/TIME (a stopped run prints the whole command)'
-    run_dir = Path(run_dirs[-1].strip('\'"')).expanduser()
+    if (run_dir := _run_dir_override(overrides)) is None:
+        return 'train.resume=true goes on in the folder of the run: add hydra.run.dir=outputs/DATE/TIME (a stopped run prints the whole command)'
     if not run_dir.is_dir(): return f'train.resume: no run folder {run_dir}'
     return resume_mismatch(cfg, run_dir) or _processes_mismatch(run_dir / cfg.train.model_name / 'last')
 
@@ -726,9 +732,8 @@ def run_folder_lock(run_dir:Path,   # a run's folder, which exists
 def _busy_error(overrides:list[str] # the command line's overrides, Hydra's own (`hydra.run.dir=...`) included
                )->str|None:
     "One line when `hydra.run.dir` names a folder another run is training in (`run_folder_lock`); None otherwise, and under torchrun on every rank but 0."
-    run_dirs = [o.partition('=')[2] for o in overrides if o.startswith('hydra.run.dir=')]
-    if not run_dirs or int(os.environ.get('RANK', 0)) != 0: return None
-    if not (run_dir := Path(run_dirs[-1].strip('\'"')).expanduser()).is_dir(): return None
+    run_dir = _run_dir_override(overrides)
+    if run_dir is None or not run_dir.is_dir() or int(os.environ.get('RANK', 0)) != 0: return None
     try:
         with run_folder_lock(run_dir): return None
     except RunFolderBusy as busy: return str(busy)
