@@ -52,8 +52,9 @@ def parse_args():
     p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
     p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N different songs, chunks of N)')
     p.add_argument('--memory-scale', type=int, default=10, help="the larger run's songs, as a multiple of N (10: the issue's 10x)")
+    p.add_argument('--memory-precision', default='auto', help="the memory runs' --precision: auto | bf16 | fp32")
     p.add_argument('--memory-repeats', type=int, default=3, help='runs at each size, alternating; medians compared (one run varies by up to 100 MiB)')
-    p.add_argument('--startup-repeats', type=int, default=3, help='runs of each way of embedding one file from the shell; medians compared')
+    p.add_argument('--startup-repeats', type=int, default=3, help='runs of each way of embedding one file from the shell; medians compared; 0: not measured')
     p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
     return p.parse_args()
 
@@ -159,7 +160,7 @@ def memory_run(args):
     with PeakRSS() as monitor:
         cli_main(['embed', str(args.model), str(args.memory_run), '--out', str(args.memory_run / 'out.npz'),
                   '--device', args.device, '--workers', str(args.workers), '--batch-size', str(args.batch_size),
-                  '--chunk-size', str(args.chunk_size)])
+                  '--chunk-size', str(args.chunk_size), '--precision', args.memory_precision])
     print(json.dumps(dict(peak_mib=monitor.total, own_mib=monitor.peaks.get(os.getpid(), 0), first_chunk_mib=between[0], last_chunk_mib=between[-1],
                           chunks=len(between))))
 
@@ -172,7 +173,8 @@ def collection(files:list, folder:Path)->Path:
 def peak_memory(args, model_dir:Path, folder:Path)->dict:
     "Summed peak RSS (MiB) of a `midi-embeddings embed` run on `folder` in chunks of N songs, in a fresh process, and its main process's (`own_mib`)."
     command = [sys.executable, __file__, '--memory-run', str(folder), '--model', str(model_dir), '--device', args.device,
-               '--workers', str(args.workers), '--batch-size', str(args.batch_size), '--chunk-size', str(args.memory_n)]
+               '--workers', str(args.workers), '--batch-size', str(args.batch_size), '--chunk-size', str(args.memory_n),
+               '--memory-precision', args.memory_precision]
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
@@ -233,12 +235,13 @@ def main():
         def described(peaks): return (', '.join(f"{peak['peak_mib']:.0f}" for peak in peaks) + ' MiB (the main process '
                                       + ', '.join(f"{peak['own_mib']:.0f}" for peak in peaks) + ')')
         median = lambda peaks, key='peak_mib': float(np.median([peak[key] for peak in peaks]))
-        print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed` run, {args.memory_repeats} runs each: '
+        print(f'peak memory (summed peak RSS of its processes) of a whole `midi-embeddings embed --precision {args.memory_precision}` run, {args.memory_repeats} runs each: '
               f'{n} songs {described(small)}; {scale * n} different songs {described(large)} -> medians {median(small):.0f} and {median(large):.0f} MiB, '
               f'{median(large) / median(small):.2f}x; the main process {median(large, "own_mib") / median(small, "own_mib"):.2f}x (target: flat, about 1.0x)')
         print(f'the main process between chunks (its resident memory after the first chunk and after the last, medians): {n} songs '
               f'{median(small, "first_chunk_mib"):.0f} and {median(small, "last_chunk_mib"):.0f} MiB ({small[0]["chunks"]} chunk); {scale * n} songs '
               f'{median(large, "first_chunk_mib"):.0f} and {median(large, "last_chunk_mib"):.0f} MiB ({large[0]["chunks"]} chunks)')
+        if not args.startup_repeats: return
         shell = one_file_from_shell(args, model_dir, files[0], workdir / 'one.npz')
         print(f'one file from the shell, fresh processes, medians of {args.startup_repeats}: `python -m midi_embeddings embed` {shell["ours"]:.2f} s, '
               f'a plain script embedding it in its own process {shell["plain"]:.2f} s -> {shell["plain"] / shell["ours"]:.2f}x the plain script')
