@@ -52,7 +52,7 @@ def parse_args():
     p.add_argument('--chunk-size', type=int, default=256, help='songs embedded together by embed_files')
     p.add_argument('--memory-n', type=int, default=16, help='N of the memory test (N and 10N different songs, chunks of N)')
     p.add_argument('--memory-scale', type=int, default=10, help="the larger run's songs, as a multiple of N (10: the issue's 10x)")
-    p.add_argument('--memory-precision', default='auto', help="the memory runs' --precision: auto | bf16 | fp32")
+    p.add_argument('--memory-precision', default='auto', choices=['auto', 'bf16', 'fp32'], help="the memory runs' --precision")
     p.add_argument('--memory-repeats', type=int, default=3, help='runs at each size, alternating; medians compared (one run varies by up to 100 MiB)')
     p.add_argument('--startup-repeats', type=int, default=3, help='runs of each way of embedding one file from the shell; medians compared; 0: not measured')
     p.add_argument('--memory-run', type=Path, help=argparse.SUPPRESS)  # internal: one measured `embed` run on this folder
