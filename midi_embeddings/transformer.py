@@ -101,11 +101,11 @@ def attention(q:torch.Tensor,                           # queries [B, H, M, head
     keys = k.transpose(1, 2) * head_dim ** -0.5
     masked = None if key_mask is None else ~key_mask.expand(B, H, 1, T).reshape(B * H, 1, T)
     per_chunk = max(1, chunk_bytes // (M * T * q.element_size()))
-    def attend(q, keys, v, masked)->torch.Tensor:
-        scores = q @ keys
-        if masked is not None: scores.masked_fill_(masked, float('-inf'))
-        return scores.softmax(-1) @ v
-    masks = masked.split(per_chunk) if masked is not None else [None] * math.ceil(B * H / per_chunk)
+    def attend(queries, keys, values, padding)->torch.Tensor:  # one chunk of windows and heads
+        scores = queries @ keys
+        if padding is not None: scores.masked_fill_(padding, float('-inf'))
+        return scores.softmax(-1) @ values
+    masks = masked.split(per_chunk) if masked is not None else [None] * (B * H)  # zip stops at the last chunk
     # split, not slices: the backward pass joins the chunks' gradients once, where slices each add theirs into a zeroed copy
     chunks = [attend(*parts) for parts in zip(q.split(per_chunk), keys.split(per_chunk), v.split(per_chunk), masks)]
     return (chunks[0] if len(chunks) == 1 else torch.cat(chunks)).view(B, H, M, head_dim)
