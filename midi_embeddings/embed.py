@@ -434,8 +434,9 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     named = unique_files([*files_of(files), *current['again']])
     todo = [path for path in named if str(path) not in done]
     stamps = {str(path): file_stamp(path) for path in todo}  # before reading: a file changed while it is read looks changed next time
-    out.parent.mkdir(parents=True, exist_ok=True)
-    rows = RowsOnDisk(embedder.dim, out.parent)  # beside `out`, not in memory: memory stays the same however many songs
+    folder = next(path for path in (out.parent, *out.parent.parents) if path.exists())  # `out`'s folders are made at the first save
+    if not folder.is_dir(): raise ValueError(f'{folder} is a file: {out} cannot be written under it')
+    rows = RowsOnDisk(embedder.dim, folder)  # on `out`'s disk, not in memory: memory stays the same however many songs
     try:
         for start in range(0, len(kept), 4096): rows.append(earlier['embeddings'][current['rows'][start:start + 4096]])  # the kept rows, a slice at a time
     except BaseException: rows.close(); raise  # Ctrl-C while copying: no temporary file left open
@@ -444,8 +445,10 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     def save():  # nothing until a song is embedded: a run that can read no file leaves an earlier collection alone
         n_kept, n_skipped = counted
         rows.truncate(n_kept)  # a chunk interrupted halfway through its bookkeeping is dropped whole
-        if n_kept: save_collection(out, rows, kept[:n_kept], skipped[:n_skipped], model_dir, embedder.model_id, embedder.tfidf_share,
-                                   kept_stamps[:n_kept] + skipped_stamps[:n_skipped], embedder.melody_share)
+        if not n_kept: return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        save_collection(out, rows, kept[:n_kept], skipped[:n_skipped], model_dir, embedder.model_id, embedder.tfidf_share,
+                        kept_stamps[:n_kept] + skipped_stamps[:n_skipped], embedder.melody_share)
     last_save, before = time.monotonic(), len(kept)
     try:
         with tqdm(total=len(todo), desc='embedding', unit='song', file=sys.stderr, disable=not progress) as bar:
