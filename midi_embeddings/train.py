@@ -109,20 +109,23 @@ def mask_tokens(input_ids:torch.Tensor,        # Long [B, T] token ids
     return masked, torch.where(picked, input_ids, -100)
 
 # %% ../nbs/03_train.ipynb #fbee9f23
-def nt_xent(embeddings:torch.Tensor,  # [2B, D] L2-normalised vectors: rows i and i + B are two views of one song
-            temperature:float=0.1     # softmax temperature on cosine similarities
+def nt_xent(embeddings:torch.Tensor,        # [2B, D] L2-normalised vectors: rows i and i + B are two views of one song
+            temperature:float=0.1,           # softmax temperature on cosine similarities
+            songs:torch.Tensor|None=None     # [2B] the song of each row; None: every pair a song of its own
            )->torch.Tensor:
-    "NT-Xent (SimCLR) loss: each row must pick its other view among all other rows of the batch."
+    "NT-Xent (SimCLR) loss: each row must pick its other view among the rows of the other songs of the batch."
     n = len(embeddings)
     if n % 2: raise ValueError(f'nt_xent needs two views per song (an even number of rows), got {n} rows')
     similarity = (embeddings.float() @ embeddings.float().T) / temperature
-    similarity = similarity.masked_fill(torch.eye(n, dtype=torch.bool, device=similarity.device), float('-inf'))
-    positives = (torch.arange(n, device=similarity.device) + n // 2) % n
-    return F.cross_entropy(similarity, positives)
+    rows = torch.arange(n, device=similarity.device)
+    positives = (rows + n // 2) % n
+    hidden = rows[:, None] == rows[None, :] if songs is None else songs[:, None] == songs[None, :]  # itself, and its song's other crops
+    hidden[rows, positives] = False
+    return F.cross_entropy(similarity.masked_fill(hidden, float('-inf')), positives)
 
 # %% ../nbs/03_train.ipynb #a453536d
 class TwoViews(Dataset):
-    "Item i is two independent reads of `dataset[i]` (two augmented random crops of song i with `MIDIDatasetDynamic`), split at one random share of the window: the first view before it, the second after it."
+    "Item i is two independent reads of `dataset[i]` (two augmented random crops of its song with `MIDIDatasetDynamic`), split at one random share of the window: the first view before it, the second after it."
     def __init__(self, dataset,                   # windows, each read anew (augmented) at every access
                  split_share:tuple|None=None): # split each pair at a random share in [low, high]; None = whole views
         self.dataset, self.split_share = dataset, split_share
@@ -164,10 +167,10 @@ def collate_views(batch:list,                # (first view, second view) items
 # %% ../nbs/03_train.ipynb #2e6aba52
 def window_index(dataset # a `MIDIDatasetPresaved`, a `MIDIDatasetDynamic`, or any dataset of token-id windows
                 )->tuple:
-    "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) or `dataset.lengths` (`MIDIDatasetDynamic`, one item a song) when present, else read once."
-    spans, known = getattr(dataset, 'spans', None), getattr(dataset, 'lengths', None)
+    "(lengths, song_idx) of every item: from `dataset.spans` (`MIDIDatasetPresaved`) or `dataset.lengths` and `dataset.song_idx` (`MIDIDatasetDynamic`) when present, else read once."
+    spans, known, songs = getattr(dataset, 'spans', None), getattr(dataset, 'lengths', None), getattr(dataset, 'song_idx', None)
     if spans is not None: lengths, songs = spans[:, 2] - spans[:, 1], spans[:, 0]
-    elif known is not None: lengths, songs = known, np.arange(len(known))
+    elif known is not None and songs is not None: lengths = known
     else:
         items = [dataset[i] for i in range(len(dataset))]
         lengths, songs = [len(item['input_ids']) for item in items], [int(item['song_idx']) for item in items]
@@ -496,16 +499,19 @@ class _GatherRows(torch.autograd.Function):
         return grad[dist.get_rank()]
 
 # %% ../nbs/03_train.ipynb #bb8151aa
-def gathered_views(projections:torch.Tensor # [2B, P] this rank's views: rows i and i + B are two views of one song
-                  )->torch.Tensor:
-    "The views of every DDP rank's batch in `nt_xent`'s layout ([2N, P]: all first views, then all second views), gradients flowing back to each rank's own."
+def gathered_views(projections:torch.Tensor, # [2B, P] this rank's views: rows i and i + B are two views of one song
+                   songs:torch.Tensor        # [2B] the song of each row
+                  )->tuple:
+    "The views of every DDP rank's batch in `nt_xent`'s layout ([2N, P]: all first views, then all second views) and their songs [2N], gradients flowing back to each rank's own views."
     pairs = projections.view(2, -1, projections.shape[-1]).transpose(0, 1)  # [B, 2, P]
+    song_pairs = songs.view(2, -1).T  # [B, 2]
     sizes = [torch.zeros(1, dtype=torch.long, device=projections.device) for _ in range(dist.get_world_size())]
     dist.all_gather(sizes, torch.tensor([len(pairs)], device=projections.device))
     sizes = [int(size) for size in sizes]
-    padded = F.pad(pairs, (0, 0, 0, 0, 0, max(sizes) - len(pairs)))  # the ranks' batches may differ in size
-    every = torch.cat([rows[:size] for rows, size in zip(_GatherRows.apply(padded), sizes)])  # [N, 2, P]
-    return every.transpose(0, 1).reshape(-1, projections.shape[-1])
+    def gather(rows):  # [B, ...] of this rank -> [N, ...] of all ranks; the ranks' batches may differ in size
+        padded = F.pad(rows, (0, 0) * (rows.dim() - 1) + (0, max(sizes) - len(rows)))
+        return torch.cat([theirs[:size] for theirs, size in zip(_GatherRows.apply(padded), sizes)])
+    return gather(pairs).transpose(0, 1).reshape(-1, projections.shape[-1]), gather(song_pairs).T.reshape(-1)
 
 # %% ../nbs/03_train.ipynb #c3b8aca9
 class ContrastiveCallback(Callback):
@@ -514,9 +520,9 @@ class ContrastiveCallback(Callback):
     def __init__(self, temperature:float=0.1 # NT-Xent temperature: lower sharpens the softmax over the batch
                 ): self.temperature = temperature
     def after_pred(self, learn):
-        projections = learn.preds['projections']
-        if learn.training and learn.world_size > 1: projections = gathered_views(projections)  # negatives from every rank's batch
-        learn.loss_terms['contrastive'] = (nt_xent(projections, self.temperature), len(projections))
+        projections, songs = learn.preds['projections'], learn.batch['song_idx']
+        if learn.training and learn.world_size > 1: projections, songs = gathered_views(projections, songs)  # negatives from every rank's batch
+        learn.loss_terms['contrastive'] = (nt_xent(projections, self.temperature, songs), len(projections))
 
 # %% ../nbs/03_train.ipynb #7e031b1c
 class MetricsCallback(Callback):
