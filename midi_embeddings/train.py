@@ -515,14 +515,15 @@ def gathered_views(projections:torch.Tensor, # [2B, P] this rank's views: rows i
 
 # %% ../nbs/03_train.ipynb #c3b8aca9
 class ContrastiveCallback(Callback):
-    "Add NT-Xent on the batch's projected vectors (rows i and i + B are two views of one song) as the `contrastive` loss term."
+    "Add NT-Xent on the batch's projected vectors (rows i and i + B are two views of one song), times `weight`, as the `contrastive` loss term."
     order, all_ranks = -5, True
-    def __init__(self, temperature:float=0.1 # NT-Xent temperature: lower sharpens the softmax over the batch
-                ): self.temperature = temperature
+    def __init__(self, temperature:float=0.1, # NT-Xent temperature: lower sharpens the softmax over the batch
+                 weight:float=1.0):           # the term's weight in the sum of the loss terms
+        self.temperature, self.weight = temperature, weight
     def after_pred(self, learn):
         projections, songs = learn.preds['projections'], learn.batch['song_idx']
         if learn.training and learn.world_size > 1: projections, songs = gathered_views(projections, songs)  # negatives from every rank's batch
-        learn.loss_terms['contrastive'] = (nt_xent(projections, self.temperature, songs), len(projections))
+        learn.loss_terms['contrastive'] = (self.weight * nt_xent(projections, self.temperature, songs), len(projections))
 
 # %% ../nbs/03_train.ipynb #7e031b1c
 class MetricsCallback(Callback):
@@ -924,14 +925,16 @@ def objective_callbacks(objective:str,    # mlm | contrastive | mlm+contrastive
                         tokenizer,        # the miditok tokenizer (needs MASK_None for mlm)
                         mask_prob:float=0.15, # share of tokens the masked-token objective hides
                         temperature:float=0.1,# NT-Xent temperature of the contrastive objective
-                        seed:int=0            # seed of the masks
+                        seed:int=0,           # seed of the masks
+                        contrastive_weight:float=0.1 # mlm+contrastive: the NT-Xent term's weight beside the masked-token loss's 1
                        )->list:
     "The callbacks that make the loss of `objective`."
     if objective not in OBJECTIVES: raise ValueError(f"objective={objective!r}: use {' | '.join(OBJECTIVES)}")
     if temperature <= 0: raise ValueError(f'temperature={temperature}: must be positive')
+    if contrastive_weight <= 0: raise ValueError(f'contrastive_weight={contrastive_weight}: must be positive')
     terms = objective.split('+')
     return ([MaskedLMCallback.from_tokenizer(tokenizer, mask_prob, seed)] if 'mlm' in terms else []) + \
-           ([ContrastiveCallback(temperature)] if 'contrastive' in terms else [])
+           ([ContrastiveCallback(temperature, contrastive_weight if 'mlm' in terms else 1.0)] if 'contrastive' in terms else [])
 
 # %% ../nbs/03_train.ipynb #8bff9108
 def compile_note(device:torch.device # where the model trains
@@ -970,6 +973,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         progress:bool=True,            # progress bars and one line per epoch
         objective:str='mlm',           # mlm | contrastive | mlm+contrastive
         temperature:float=0.1,         # NT-Xent temperature of the contrastive objective
+        contrastive_weight:float=0.1,  # mlm+contrastive: the NT-Xent term's weight beside the masked-token loss's 1
         split_share:tuple=(0.25, 0.75),# contrastive training pairs: the window split at a random share in this range, one view each side
         precision:str='auto',          # auto | bf16 | fp32: bf16 autocast where the hardware has it (see `use_bf16`)
         save_every:float=0,            # seconds between saves of `last/` in the middle of an epoch; 0: at epoch ends and on Ctrl-C/SIGTERM/SIGHUP only
@@ -978,7 +982,7 @@ def fit(model:MIDITransformerEncoder,  # the encoder to train (build it after `s
         melody=None                    # a `MelodyNgrams`, saved in every checkpoint; None: none
        )->Learner:
     "Train with `objective`; return the Learner (`history`, `best_checkpoint`, `last_checkpoint`)."
-    objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed)
+    objective_cbs = objective_callbacks(objective, tokenizer, mask_prob, temperature, seed, contrastive_weight)
     contrastive = any(isinstance(cb, ContrastiveCallback) for cb in objective_cbs)
     if contrastive and not isinstance(train_ds, MIDIDatasetDynamic):
         warnings.warn(f'objective={objective!r} with a {type(train_ds).__name__}: its two views are the two sides of one window, '

@@ -45,7 +45,7 @@ class TrainConfig:
     max_seq_len:int=MISSING; embed_dim:int=MISSING; nhead:int=MISSING; num_layers:int=MISSING
     batch_size:int=MISSING; epochs:int=MISSING; learning_rate:float=MISSING; weight_decay:float=MISSING
     dropout:float=MISSING; model_name:str=MISSING; objective:str=MISSING; mask_prob:float=MISSING
-    warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING
+    warmup_pct:float=MISSING; grad_clip:float=MISSING; compile:bool=MISSING; resume:bool=MISSING; projection_dim:int=MISSING; contrastive_weight:float=MISSING
     init_from:Optional[str]=MISSING; precision:str=MISSING; save_every:float=MISSING; tfidf_share:float=MISSING; tfidf_dims:int=MISSING
     melody_share:float=MISSING; melody_ngram:int=MISSING; melody_dims:int=MISSING
 
@@ -101,6 +101,7 @@ def _range_rules(cfg):
         ('train.objective', t.objective, t.objective in OBJECTIVES, ' | '.join(OBJECTIVES)),
         ('train.mask_prob', t.mask_prob, 0 < t.mask_prob < 1, 'a number in (0, 1)'),
         ('train.projection_dim', t.projection_dim, t.projection_dim >= 0, 'an integer >= 0 (0: no projection head)'),
+        ('train.contrastive_weight', t.contrastive_weight, t.contrastive_weight > 0, 'a positive number'),
         ('train.warmup_pct', t.warmup_pct, 0 <= t.warmup_pct < 1, 'a number in [0, 1)'),
         ('train.grad_clip', t.grad_clip, t.grad_clip >= 0, 'a number >= 0 (0 disables clipping)'),
         ('train.save_every', t.save_every, t.save_every >= 0, 'a number of seconds >= 0 (0: no saves in the middle of an epoch)'),
@@ -807,7 +808,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     cfg.train.warmup_pct, cfg.train.grad_clip, cfg.train.mask_prob, device, cfg.seed, cfg.train.resume,
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
                     [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on, tfidf, melody), cfg.wandb.viz_interval)],
-                    cfg.train.compile, objective=cfg.train.objective, precision=cfg.train.precision, save_every=cfg.train.save_every,
+                    cfg.train.compile, objective=cfg.train.objective, contrastive_weight=cfg.train.contrastive_weight, precision=cfg.train.precision, save_every=cfg.train.save_every,
                     workers=loader_workers(cfg, datasets['train']), tfidf=tfidf, melody=melody)
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if rank != 0: return {}
