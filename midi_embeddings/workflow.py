@@ -597,17 +597,25 @@ def _settings(node:dict, prefix:str='')->dict:
         flat.update(_settings(value, f'{prefix}{name}.') if isinstance(value, dict) else {f'{prefix}{name}': value})
     return flat
 
+def _older_settings(started:dict # the settings of a run's `config.yaml`, as `_settings` gives them
+                   )->dict:
+    "The settings a run's version of midi-embeddings did not have yet, at the values that run trained with."
+    return {'train.contrastive_weight': 1.0} if started.get('train.objective') == 'mlm+contrastive' else {}
+
 # %% ../nbs/05a_workflow.ipynb #a7a92025
 def resume_mismatch(cfg:DictConfig, # the configuration a run is resumed with
                     run_dir:Path     # the run's directory
                    )->str|None:
-    "Why `cfg` cannot continue the run in `run_dir`, in one line: a setting outside `RESUME_MAY_CHANGE` differs from its `config.yaml`; None if none does, or the run keeps no `config.yaml`."
+    "Why `cfg` cannot continue the run in `run_dir`, in one line: a setting outside `RESUME_MAY_CHANGE` differs from its `config.yaml` (one it lacks counts at `_older_settings`' value); None if none does, or the run keeps no `config.yaml`."
     path = Path(run_dir) / 'config.yaml'
     if not path.is_file(): return None
     started, now = (_settings(OmegaConf.to_container(c, resolve=True)) for c in (OmegaConf.load(path), cfg))
+    older = {key: value for key, value in _older_settings(started).items() if key not in started}
+    started = {**started, **older}
     differing = [key for key, value in now.items() if key in started and key not in RESUME_MAY_CHANGE and started[key] != value]
     if not differing: return None
-    said = ', '.join(f'{key}={started[key]!r} (now {now[key]!r})' for key in differing[:3]) + ', ...' * (len(differing) > 3)
+    said = ', '.join(f'{key}={started[key]!r} ({"as its version trained, " * (key in older)}now {now[key]!r})'
+                     for key in differing[:3]) + ', ...' * (len(differing) > 3)
     return f'train.resume: the run in {run_dir} started with {said}; resume it with the settings of {path}, or start a new run'
 
 # %% ../nbs/05a_workflow.ipynb #98a9eceb
