@@ -106,14 +106,27 @@ def _check_models(model_dirs:list # MODEL_DIR, and any --against
         beside = sorted(child.name for child in path.parent.iterdir() if (child / 'config.json').is_file() or (child / 'best' / 'config.json').is_file()) if path.parent.is_dir() else []
         raise ValueError(f'{model_dir}: no such model directory' + (f'; {path.parent} holds {", ".join(beside)}' if beside else ''))
 
+# %% ../nbs/07a_cli.ipynb #399044f0
+def _file_version(path:Path)->tuple|None:
+    "What changes when `path` is written again (its inode and modification time); None if there is no file."
+    try: stat = path.stat()
+    except FileNotFoundError: return None
+    return stat.st_ino, stat.st_mtime_ns
+
 # %% ../nbs/07a_cli.ipynb #50c66dcd
-def _interrupted_embedding(out:Path, n_files:int, model_id:str)->str:
-    "What `embed` says when Ctrl-C, SIGTERM or SIGHUP stops it: how much is saved, and how to go on."
+def _interrupted_embedding(out:Path,          # the collection file
+                           files:list,        # the files this run was to embed
+                           model_id:str,      # the model's `MIDIEmbedder.model_id`
+                           replacing:tuple|None # `_file_version(out)` when a run that replaces `out` started; None: resumed, or no file
+                          )->str:
+    "What `embed` says when Ctrl-C, SIGTERM or SIGHUP stops it: how many of `files` are saved in `out`, and how to go on."
     from midi_embeddings.embed import load_collection
     saved = load_collection(out) if out.exists() else None
-    if saved is None or saved['model_id'] != model_id: return 'interrupted before any song was embedded'  # a file there is another model's
-    return (f"interrupted: {len(saved['paths']) + len(saved['skipped'])} of {n_files} files done and saved in {out}; "
-            'the same command with --resume embeds the rest')
+    if saved is None or saved['model_id'] != model_id or (replacing is not None and _file_version(out) == replacing):  # another model's, or not yet written
+        return 'interrupted before any song was embedded' + f'; {out} is as it was' * out.exists()
+    asked = {os.path.realpath(path) for path in files}
+    done = sum(os.path.realpath(path) in asked for path in [*saved['paths'], *(path for path, _ in saved['skipped'])])
+    return f'interrupted: {done} of {len(files)} files done and saved in {out}; the same command with --resume embeds the rest'
 
 # %% ../nbs/07a_cli.ipynb #c5dc9257
 def _peek(collection_path:Path, # a collection file, or what should be one
@@ -139,6 +152,7 @@ def embed_command(args:argparse.Namespace):
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, None if share is None else float(share),
                                             None if melody is None else float(melody))
     files = _input_files(args.inputs)
+    replacing = _file_version(out) if not args.resume else None
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     print(f'rows of {embedder.layout}', file=sys.stderr)
     try:
@@ -146,7 +160,7 @@ def embed_command(args:argparse.Namespace):
             warnings.filterwarnings('ignore', 'none of the .* files could be read')  # said below as the command's error
             collection = embed_collection(embedder, files, out, args.resume, args.save_every, args.batch_size, args.workers, args.chunk_size, args.timeout)
     except KeyboardInterrupt as interrupt:
-        try: print(f'\n{_interrupted_embedding(out, len(files), embedder.model_id)}', file=sys.stderr)
+        try: print(f'\n{_interrupted_embedding(out, files, embedder.model_id, replacing)}', file=sys.stderr)
         except OSError as error:
             if error.errno != errno.EIO: raise  # EIO: the terminal has closed (the hangup that stopped the command); the exit code still says it
         sys.exit(_exit_code(interrupt))
@@ -192,6 +206,8 @@ def similar_command(args:argparse.Namespace):
     except NoTfidfError:
         raise ValueError(f'{collection_path} holds rows made beside a token TF-IDF (share {share:g}), which the model in {model_dir} '
                          'lacks; search it with the model that made it') from None
+    if share is None and collection['embeddings'].shape[1] == embedder.model.cfg.embed_dim:  # shares unrecorded, rows as wide as the encoder's: made by it alone (before session 17)
+        embedder = MIDIEmbedder(embedder.model, embedder.tokenizer, embedder.model_dir)
     if collection['embeddings'].shape[1] != embedder.dim:
         raise ValueError(f"{collection_path} holds {collection['embeddings'].shape[1]}-dim rows but the model in "
                          f'{embedder.model_dir} makes {embedder.dim}-dim ones; embed the collection with this model')

@@ -360,6 +360,10 @@ def _resume_error(earlier:dict,          # the collection being resumed (`load_c
     "Why `embedder` cannot go on with `earlier` (another model, or the same with other shares); None if it can."
     if not earlier['model_id']: same = earlier['model_dir'] == Path(embedder.model_dir).resolve()  # written before session 10
     else: same = earlier['model_id'] == embedder.model_id
+    if same and (width := earlier['embeddings'].shape[1]) != embedder.dim:  # only before session 10, when `model_id` had no shares to tell
+        alone = width == embedder.model.cfg.embed_dim  # rows of the encoder alone, as before session 17
+        return (f"{out} holds rows of {width:,} columns, and this model makes rows of {embedder.layout}: resume with "
+                f"{'the encoder alone (tfidf_share=0 and melody_share=0, --tfidf-share 0 --melody-share 0)' if alone else 'the shares it was embedded with'}, or write another file")
     if same: return None
     shares = dict(tfidf=earlier['tfidf_share'], melody=earlier['melody_share'] or 0.0)  # a file from before session 27: no melody
     now = dict(tfidf=embedder.tfidf_share, melody=embedder.melody_share)
@@ -430,9 +434,9 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     current = _still_current(earlier, timeout, out) if earlier is not None else dict(rows=[], paths=[], skipped=[], stamps=[], again=[])
     kept, skipped, remembered = current['paths'], list(current['skipped']), current['skipped']
     kept_stamps, skipped_stamps = current['stamps'][:len(kept)], current['stamps'][len(kept):]
-    done = set(kept) | {path for path, _ in skipped}
+    done = {os.path.realpath(path) for path in [*kept, *(path for path, _ in skipped)]}  # a file named now through a link is the one recorded
     named = unique_files([*files_of(files), *current['again']])
-    todo = [path for path in named if str(path) not in done]
+    todo = [path for path in named if os.path.realpath(path) not in done]
     stamps = {str(path): file_stamp(path) for path in todo}  # before reading: a file changed while it is read looks changed next time
     folder = next(path for path in (out.parent, *out.parent.parents) if path.exists())  # `out`'s folders are made at the first save
     if not folder.is_dir(): raise ValueError(f'{folder} is a file: {out} cannot be written under it')

@@ -19,7 +19,7 @@ import symusic
 from omegaconf import OmegaConf
 from .corpus import Song, read_midi, read_manifest, write_atomically
 from .embed import MIDIEmbedder, labelled_sample
-from .visualize import tsne_2d, song_traces, map_layout, label_names
+from .visualize import tsne_2d, song_traces, map_layout, label_names, displayable
 
 # %% ../nbs/09_explore.ipynb #52aab5d5
 def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
@@ -83,7 +83,7 @@ class EmbeddingExplorer:
                 ):
         if len(embeddings) != len(songs): raise ValueError(f'{len(embeddings)} embeddings for {len(songs)} songs')
         self.embeddings, self.songs = np.asarray(embeddings, dtype=np.float32), songs
-        self.names = [Path(song.path).name for song in songs]
+        self.names = [displayable(Path(song.path).name) for song in songs]  # as a page shows them; the files are read under their own
         self.layout = tsne_2d(self.embeddings, seed)
         self.search, self.matches = widgets.Text(placeholder='search songs', description='search'), widgets.HTML()
         self.song = widgets.Dropdown(options=self._options(''), description='song')
