@@ -10,7 +10,7 @@ __all__ = ['COLLECTION_NAME', 'FIRST_STEPS', 'WORKER_PRELOAD', 'own_collection',
            'plain_warnings', 'output_copied_to', 'resume_command', 'refuse', 'run_training', 'train_command', 'main']
 
 # %% ../nbs/07a_cli.ipynb #93b09872
-import argparse, csv, errno, io, logging, os, shlex, shutil, signal, sys, tempfile, threading, warnings
+import argparse, csv, errno, io, logging, os, re, shlex, shutil, signal, sys, tempfile, threading, warnings
 from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
 from pathlib import Path
 from omegaconf import OmegaConf
@@ -354,13 +354,20 @@ def _config_folders(hydra_cfg # `HydraConfig.get()` of the run
         elif source.provider == 'command-line': folders.append(f'--config-dir={source.path}')
     return folders
 
+# %% ../nbs/07a_cli.ipynb #b0206779
+def _hydra_value(text:str # a value for a Hydra override, e.g. a folder
+                )->str:
+    "`text` as Hydra reads it back from an override: as it is, or double-quoted where it holds Hydra's own characters (brackets, commas, `=`, quotes)."
+    if re.fullmatch(r'[\w/\-+.:~@%$ ]*', text) and text == text.strip(): return text
+    return '"' + text.replace('"', '\\"') + '"'
+
 # %% ../nbs/07a_cli.ipynb #3468f8d8
 def resume_command(hydra_cfg # `HydraConfig.get()` of the run
                   )->str:
     "The shell command that continues this run from its last checkpoint: its program, config and overrides, resumed."
     config = [] if hydra_cfg.job.config_name == 'config' else [f'--config-name={hydra_cfg.job.config_name}']
     kept = [o for o in hydra_cfg.overrides.task if not o.lstrip('+~').startswith(('train.resume=', 'hydra.run.dir='))]
-    return shlex.join([*_program(), *_config_folders(hydra_cfg), *config, *kept, 'train.resume=true', f'hydra.run.dir={hydra_cfg.runtime.output_dir}'])
+    return shlex.join([*_program(), *_config_folders(hydra_cfg), *config, *kept, 'train.resume=true', f'hydra.run.dir={_hydra_value(hydra_cfg.runtime.output_dir)}'])
 
 # %% ../nbs/07a_cli.ipynb #0012fd08
 def _interrupted(cfg, hydra_cfg)->str:

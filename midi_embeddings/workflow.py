@@ -28,7 +28,7 @@ import numpy as np
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
-from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS
+from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS, INTERVAL_KINDS
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
@@ -92,6 +92,8 @@ def _range_rules(cfg):
          f'a multiple of train.nhead={t.nhead}'),
         ('train.num_layers', t.num_layers, t.num_layers >= 1, 'an integer >= 1'),
         ('train.batch_size', t.batch_size, t.batch_size >= 1, 'an integer >= 1'),
+        ('train.batch_size', t.batch_size, t.batch_size >= 2 or t.objective not in OBJECTIVES or t.objective == 'mlm',
+         f'an integer >= 2 with train.objective={t.objective} (the other songs of a batch are its negatives)'),
         ('train.epochs', t.epochs, t.epochs >= 1, 'an integer >= 1'),
         ('train.learning_rate', t.learning_rate, t.learning_rate > 0, 'a positive number'),
         ('train.weight_decay', t.weight_decay, t.weight_decay >= 0, 'a number >= 0'),
@@ -111,10 +113,12 @@ def _range_rules(cfg):
         ('train.melody_ngram', t.melody_ngram, t.melody_ngram >= 1, 'an integer >= 1'),
         ('train.melody_dims', t.melody_dims, t.melody_dims >= 1, 'an integer >= 1'),
         ('train.precision', t.precision, t.precision in PRECISIONS, ' | '.join(PRECISIONS)),
-        ('train.init_from', t.init_from, t.init_from is None or find_checkpoint(Path(t.init_from).expanduser()) is not None,
+        ('train.init_from', t.init_from, t.init_from is None or t.resume or find_checkpoint(Path(t.init_from).expanduser()) is not None,  # resumed: `last/` has the weights
          'null or a checkpoint: a directory of model.safetensors, config.json and tokenizer.json, or the model directory of a run (outputs/DATE/TIME/embed_model)'),
         ('dataset.limit', d.limit, d.limit is None or d.limit >= 4, 'null or an integer >= 4'),
         ('dataset.tokenizer', d.tokenizer, d.tokenizer in TOKENIZER_KINDS, ' | '.join(TOKENIZER_KINDS)),
+        ('dataset.pitch_intervals', d.pitch_intervals, not d.pitch_intervals or d.tokenizer not in TOKENIZER_KINDS or d.tokenizer in INTERVAL_KINDS,
+         f'false with dataset.tokenizer={d.tokenizer}, which miditok writes with absolute pitches only (intervals: {" | ".join(INTERVAL_KINDS)})'),
         ('dataset.vocab_size', d.vocab_size, d.vocab_size >= 1, 'a positive integer'),
         ('dataset.kind', d.kind, d.kind in ('presaved', 'dynamic'), 'presaved | dynamic'),
         ('dataset.timeout', d.timeout, d.timeout > 0, 'a positive number of seconds'),
@@ -588,7 +592,7 @@ def _songs_in(splits:dict)->list:
 
 # %% ../nbs/05a_workflow.ipynb #cbd55548
 RESUME_MAY_CHANGE = ('train.resume', 'train.save_every', 'train.compile', 'train.precision', 'device', 'dataset.loader_workers',
-                     'dataset.tokenizer_path', 'wandb.mode', 'wandb.project', 'wandb.viz_interval')
+                     'dataset.tokenizer_path', 'train.init_from', 'wandb.mode', 'wandb.project', 'wandb.viz_interval')  # init_from: `last/` holds the weights
 
 def _settings(node:dict, prefix:str='')->dict:
     "Dotted key -> value of every setting of a configuration given as nested dicts."
@@ -788,7 +792,8 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
             if cfg.train.resume: check_same_songs(splits, run_dir)
             announce('tokenizer')
             tokenizer = _tokenizer_of(cfg, splits['train'])
-            initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from else None  # a wrong tokenizer is said before the datasets
+            continuing = cfg.train.resume and find_checkpoint(run_dir / cfg.train.model_name / 'last') is not None  # its weights: `last/`'s, not init_from's
+            initial = checkpoint_for(cfg.train.init_from, tokenizer) if cfg.train.init_from and not continuing else None  # a wrong tokenizer is said before the datasets
             if initial is not None and rank == 0 and (seen := trained_on(cfg.train.init_from, [s.path for s in splits['validation'] + splits['test']])):
                 warnings.warn(f'train.init_from: {len(seen)} of the {len(splits["validation"]) + len(splits["test"])} held-out songs were training songs of the '
                               f'starting model (e.g. {seen[0]}): the report will measure them on music it has seen; the seed and data of '
