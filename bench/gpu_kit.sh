@@ -4,7 +4,7 @@
 # package registry; so the kit holds wheels of this project's other dependencies (the versions installed here) and
 # the converted composer works the checks read (music21's conversion takes minutes for some works).
 #
-#     bash bench/gpu_kit.sh        # then, with the device tool: run(command="bash bench/gpu_checks.sh", carry=[".gpu_kit"])
+#     bash bench/gpu_kit.sh        # then, with the device tool, the two calls at the top of bench/gpu_checks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kit=.gpu_kit

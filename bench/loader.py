@@ -56,9 +56,9 @@ def main():
         for name, each in loaders.items():
             seconds, batches[name] = timed_epoch(each, epoch)
             times[name].append(seconds)
-    windows = sum(len(batch['input_ids']) for batch in batches[next(iter(loaders))])
+    windows = sum(len(batch['input_ids']) for batch in batches[next(iter(loaders))]) // 2  # a batch's rows: two views of each window
     tokens = sum(int(batch['attention_mask'].sum()) for batch in batches[next(iter(loaders))])
-    print(f'{dataset.n_songs} {args.source} songs, {windows} windows and {tokens:,} tokens an epoch, best of {args.rounds} epochs:')
+    print(f'{dataset.n_songs} {args.source} songs, {windows} windows (two views each) and {tokens:,} tokens an epoch, best of {args.rounds} epochs:')
     for name, seconds in times.items():
         print(f'  {name:>24}: {min(seconds):6.2f} s an epoch, {windows / min(seconds):7.1f} windows/s, {tokens / min(seconds):9,.0f} tokens/s')
     base, ours = (min(seconds) for seconds in times.values())

@@ -24,7 +24,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--limit', type=int, default=200, help='songs taken from the music21 corpus')
     p.add_argument('--source', default='composers', help='music21 label set: composers | folk')
-    p.add_argument('--toy', type=int, default=0, help='use this many toy songs instead of the music21 corpus')
+    p.add_argument('--toy', type=int, default=0, help='use about this many toy songs instead of the music21 corpus (a multiple of 4, one label in 4 each; at least 4)')
     p.add_argument('--toy-notes', type=int, default=2000, help='melody notes per toy song')
     p.add_argument('--workers', type=int, default=2, help='worker processes of the cache build')
     p.add_argument('--vocab-size', type=int, default=2000, help='BPE vocabulary of the tokenizer')
