@@ -31,7 +31,7 @@ import torch
 from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS, INTERVAL_KINDS
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
-from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, collate_windows
+from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, NoSongsError, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
@@ -328,9 +328,12 @@ def make_datasets(splits:dict,   # `Song` lists under the keys of `split_songs`
     if augmented and cfg.dataset.kind == 'presaved':
         print(f'train.objective={cfg.train.objective} learns from augmented views: the training split is read on the fly, '
               'as with dataset.kind=dynamic')
-    train = (MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
-             if augmented else presaved(splits['train']))
-    return dict(train=train, **{name: presaved(splits[name]) for name in ('validation', 'test', 'visualization')})
+    def built(name, make):  # a split none of whose files is usable: said in one line, naming the split
+        try: return make()
+        except NoSongsError as error: raise ConfigError(f'dataset.source: the {name} split has no song to learn from or measure: {error}') from None
+    train = built('train', lambda: MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
+                  if augmented else presaved(splits['train']))
+    return dict(train=train, **{name: built(name, lambda: presaved(splits[name])) for name in ('validation', 'test', 'visualization')})
 
 # %% ../nbs/05a_workflow.ipynb #6b53b1ad
 def _cached_song_ids(dataset:MIDIDatasetPresaved)->list:
