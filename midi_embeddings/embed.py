@@ -543,7 +543,8 @@ def collection_index(collection_path:Path,   # a collection file written by `sav
         except RuntimeError: index = None  # unreadable: built again
         if index is not None and _holds_rows(index, embeddings): return index
     index = build_index(embeddings)
-    write_atomically(path, faiss.serialize_index(index).tobytes())
+    try: write_atomically(path, faiss.serialize_index(index).tobytes())
+    except OSError as error: warnings.warn(f'{path}: the index could not be saved beside the collection ({error}); it is built again each time')
     return index
 
 # %% ../nbs/07_embed.ipynb #8beec12b
@@ -685,6 +686,9 @@ def near_duplicates(paths:list,               # the collection's files, one per 
     embeddings = np.asarray(embeddings, dtype=np.float32)
     codes, skipped = _read_notes(paths, workers, timeout, progress)
     if skipped: report_skips(skipped, len(codes), 'near_duplicates')
+    if len(paths) >= 2 and len(codes) < 2:  # nothing to compare: not "no duplicates"
+        raise ValueError(f'near_duplicates: {len(codes)} of the {len(paths)} files could be read ({skipped[0][0]}: {skipped[0][1]}{", ..." * (len(skipped) > 1)}); '
+                         'two at least are needed to compare (moved files: embed them again where they are now)')
     candidates = set(sketch_pairs(codes))
     for start in tqdm(range(0, len(embeddings), 1024) if k else [], desc='searching', disable=not progress or not k, leave=False):
         found, _ = exact_search(embeddings[start:start + 1024], embeddings, min(k + 1, len(embeddings)))
@@ -726,9 +730,10 @@ def labelled_sample(collection_path:Path,            # a collection file written
     if len(paths) < 2: raise ValueError(f'{collection_path}: {len(paths)} song; a map needs 2 at least')
     labels, root = collection_labels(paths, root, labels_file, label_columns)
     if not any(labels) and not root.is_dir(): raise ValueError(f"root {root}: no such folder, and none of the collection's {len(paths)} files lies under it")
-    if not any(labels):
-        source = f'{labels_file} labels none of' if labels_file is not None else f'no sub-folder of {root} holds any of'
-        warnings.warn(f"{source} the collection's {len(paths)} files: all are unlabelled")
+    if not any(labels) and labels_file is not None:  # a table meant to label them, read from the wrong folder: said, as `evaluate` says it
+        raise ValueError(f"{labels_file} labels none of the collection's {len(paths)} files (it holds {paths[0]}): write the table's paths "
+                         f'relative to {root}, or absolute, or name the folder they start from (root, --root)')
+    if not any(labels): warnings.warn(f"no sub-folder of {root} holds any of the collection's {len(paths)} files: all are unlabelled")
     rows = sorted(balanced_subset(range(len(paths)), limit, seed, label=lambda row: labels[row]))
     return collection['embeddings'][rows], [paths[row] for row in rows], [labels[row] for row in rows], len(paths)
 
