@@ -360,7 +360,7 @@ def _resume_error(earlier:dict,          # the collection being resumed (`load_c
     "Why `embedder` cannot go on with `earlier` (another model, or the same with other shares); None if it can."
     if not earlier['model_id']: same = earlier['model_dir'] == Path(embedder.model_dir).resolve()  # written before session 10
     else: same = earlier['model_id'] == embedder.model_id
-    if same and (width := earlier['embeddings'].shape[1]) != embedder.dim:  # only before session 10, when `model_id` had no shares to tell
+    if same and (width := earlier['embeddings'].shape[1]) != embedder.dim:  # only a file from before session 10: no `model_id` to tell the shares apart
         alone = width == embedder.model.cfg.embed_dim  # rows of the encoder alone, as before session 17
         return (f"{out} holds rows of {width:,} columns, and this model makes rows of {embedder.layout}: resume with "
                 f"{'the encoder alone (tfidf_share=0 and melody_share=0, --tfidf-share 0 --melody-share 0)' if alone else 'the shares it was embedded with'}, or write another file")
