@@ -106,23 +106,16 @@ def _check_models(model_dirs:list # MODEL_DIR, and any --against
         beside = sorted(child.name for child in path.parent.iterdir() if (child / 'config.json').is_file() or (child / 'best' / 'config.json').is_file()) if path.parent.is_dir() else []
         raise ValueError(f'{model_dir}: no such model directory' + (f'; {path.parent} holds {", ".join(beside)}' if beside else ''))
 
-# %% ../nbs/07a_cli.ipynb #399044f0
-def _file_version(path:Path)->tuple|None:
-    "What changes when `path` is written again (its inode and modification time); None if there is no file."
-    try: stat = path.stat()
-    except FileNotFoundError: return None
-    return stat.st_ino, stat.st_mtime_ns
-
 # %% ../nbs/07a_cli.ipynb #50c66dcd
 def _interrupted_embedding(out:Path,          # the collection file
                            files:list,        # the files this run was to embed
                            model_id:str,      # the model's `MIDIEmbedder.model_id`
-                           replacing:tuple|None # `_file_version(out)` when a run that replaces `out` started; None: resumed, or no file
+                           replacing:tuple|None # `file_stamp(out)` when a run that replaces `out` started; None: resumed, or no file
                           )->str:
     "What `embed` says when Ctrl-C, SIGTERM or SIGHUP stops it: how many of `files` are saved in `out`, and how to go on."
-    from midi_embeddings.embed import load_collection
+    from midi_embeddings.embed import file_stamp, load_collection
     saved = load_collection(out) if out.exists() else None
-    if saved is None or saved['model_id'] != model_id or (replacing is not None and _file_version(out) == replacing):  # another model's, or not yet written
+    if saved is None or saved['model_id'] != model_id or (replacing is not None and file_stamp(out) == replacing):  # another model's, or not yet written
         return 'interrupted before any song was embedded' + f'; {out} is as it was' * out.exists()
     asked = {os.path.realpath(path) for path in files}
     done = sum(os.path.realpath(path) in asked for path in [*saved['paths'], *(path for path, _ in saved['skipped'])])
@@ -142,7 +135,7 @@ def embed_command(args:argparse.Namespace):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
     _check_models([args.model_dir])
-    from midi_embeddings.embed import MIDIEmbedder, embed_collection, is_collection_file
+    from midi_embeddings.embed import MIDIEmbedder, embed_collection, file_stamp, is_collection_file
     out = args.out or own_collection(args.model_dir)
     if out.exists() and not is_collection_file(out): raise ValueError(f'{out} exists and is not a collection file: name another --out (embed replaces only collections)')
     resumed = args.resume and out.exists()
@@ -152,7 +145,7 @@ def embed_command(args:argparse.Namespace):
     embedder = MIDIEmbedder.from_pretrained(args.model_dir, args.device, args.precision, None if share is None else float(share),
                                             None if melody is None else float(melody))
     files = _input_files(args.inputs)
-    replacing = _file_version(out) if not args.resume else None
+    replacing = file_stamp(out) if not args.resume else None
     if out.exists() and not args.resume: print(f'{out} exists: its songs are replaced (--resume keeps them)', file=sys.stderr)
     print(f'rows of {embedder.layout}', file=sys.stderr)
     try:
