@@ -69,8 +69,10 @@ def files_of(items # a MIDI file or folder, or a list of them (corpus `Song`s to
             )->list[Path]:
     "The MIDI files `items` name: files as given, folders searched recursively (`midi_files`), in order; a warning for a folder that holds none."
     files = []
-    for item in [items] if isinstance(items, (str, os.PathLike)) else items:
-        item = Path(getattr(item, 'path', item))  # a corpus `Song`: its file
+    for item in [items] if isinstance(items, (str, os.PathLike, symusic.Score)) or hasattr(items, 'path') else items:
+        item = getattr(item, 'path', item)  # a corpus `Song`: its file
+        if not isinstance(item, (str, os.PathLike)): raise TypeError(f'{type(item).__name__}: not a MIDI file or folder path (`MIDIEmbedder.embed` takes Scores)')
+        item = Path(item)
         if not item.is_dir(): files.append(item); continue
         found = midi_files(item)
         if not found: warnings.warn(f'{item}: no .mid/.midi files under it')
@@ -88,14 +90,14 @@ def unique_files(items # a MIDI file or folder, or a list of them, as `files_of`
 # %% ../nbs/07_embed.ipynb #f50c4e74
 class MIDIEmbedder:
     "A trained encoder, its tokenizer, its token TF-IDF and melody n-grams: MIDI songs in, one L2-normalised float32 row per song out."
-    def __init__(self, model:MIDITransformerEncoder, # the encoder, in eval mode
+    def __init__(self, model:MIDITransformerEncoder, # the encoder; embedding puts it in eval mode and back
                  tokenizer,                          # the tokenizer it was trained with
                  model_dir:Path|None=None,           # where it was loaded from
                  precision:str='auto',               # 'auto' (bf16 autocast where the hardware has bf16), 'bf16' or 'fp32'
                  tfidf:TokenTfidf|None=None,         # the checkpoint's projected token TF-IDF, put beside the encoder's rows; None: none
                  melody:MelodyNgrams|None=None       # the checkpoint's melody n-grams, put beside those; None: none (neither: the encoder alone)
                 ):
-        self.model, self.tokenizer, self.model_dir, self.tfidf, self.melody = model.eval(), tokenizer, model_dir, tfidf, melody
+        self.model, self.tokenizer, self.model_dir, self.tfidf, self.melody = model, tokenizer, model_dir, tfidf, melody
         self.device = next(model.parameters()).device
         self.bf16 = use_bf16(precision, self.device)
 
@@ -173,7 +175,8 @@ class MIDIEmbedder:
               progress:bool=False        # a progress bar over windows
              )->np.ndarray:
         "One L2-normalised float32 row per song [n, D], in input order; one path or Score gives [1, D]."
-        if batch_size < 1: raise ValueError(f'batch_size={batch_size}: must be at least 1')
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1: raise ValueError(f'batch_size={batch_size!r}: must be a whole number, at least 1')
+        if isinstance(paths_or_scores, bytes): raise TypeError("embed: bytes given; pass a file's path as str or Path, or its contents as symusic.Score.from_midi(data)")
         if isinstance(paths_or_scores, (str, os.PathLike, symusic.Score)) or hasattr(paths_or_scores, 'path'): paths_or_scores = [paths_or_scores]
         if not hasattr(paths_or_scores, '__iter__'):
             raise TypeError(f'embed: {type(paths_or_scores).__name__} is not a MIDI file path or symusic.Score, nor a list of them')

@@ -80,8 +80,11 @@ def stratified_folds(labels,      # one label per song
                     ):
     "Seeded stratified folds, no more than the smallest label has songs (or groups): scikit-learn's `StratifiedKFold`, or `StratifiedGroupKFold` where a group holds two songs or more."
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold  # scikit-learn, here and below, is imported where it is used: it takes a second, which embedding need not pay
-    label_list(labels)  # refuses strings mixed with numbers
-    labels = np.asarray(labels)
+    listed = label_list(labels)  # refuses strings mixed with numbers
+    if folds < 2: raise ValueError(f'folds={folds}: cross-validation needs at least 2 folds')
+    if None in listed:
+        raise ValueError(f'{listed.count(None)} of {len(listed)} songs have no label (None, NaN or empty): leave them out first, as `embedding_report` does')
+    labels = np.asarray(listed)
     grouped = groups is not None and len(set(groups)) < len(labels)
     names, counts = np.unique(labels, return_counts=True)
     if grouped: counts = np.array([len(set(np.asarray(groups)[labels == name].tolist())) for name in names])
@@ -115,6 +118,7 @@ def knn_hits(embeddings,       # [n, D] dense or sparse, one row per song
             )->np.ndarray:
     "Bool [n]: whether a `k`-nearest-neighbour vote by cosine similarity, fitted on the other folds, gets each song's label; a tie goes to the nearer neighbours."
     from sklearn.neighbors import KNeighborsClassifier
+    if k < 1: raise ValueError(f'k={k}: the vote needs at least 1 neighbour')
     cv = stratified_folds(labels, folds, seed, groups)
     smallest = min(len(train) for train, _ in cv.split(np.zeros(len(labels)), labels, groups))
     if k > smallest: warnings.warn(f'k={smallest} neighbours instead of {k}: a training fold has only {smallest} songs')
@@ -181,9 +185,9 @@ def retrieval_ranks(query_embeddings, # [n, D] dense or sparse: query i is a vie
                     tie_tolerance:float=1e-6 # similarities closer than this count as ties
                    )->np.ndarray:
     "Float [n]: the rank of key `i` among all keys by cosine similarity to query `i` (1 = nearest; ties count half)."
-    if query_embeddings.shape != key_embeddings.shape:
-        raise ValueError(f'retrieval: queries {query_embeddings.shape} and keys {key_embeddings.shape} must have the same shape, one query per key')
     queries, keys = unit_rows(query_embeddings), unit_rows(key_embeddings)
+    if queries.shape != keys.shape:
+        raise ValueError(f'retrieval: queries {queries.shape} and keys {keys.shape} must have the same shape, one query per key')
     ranks = []
     for start in range(0, queries.shape[0], block_size):
         similarity = queries[start:start + block_size] @ keys.T
@@ -680,8 +684,8 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, groups,
 
 # %% ../nbs/04_evaluate.ipynb #7ddee0f1
 def _as_score(song)->symusic.Score:
-    "A `symusic.Score` from a Score, a MIDI path, or a corpus `Song` (anything with a `.path`); a ValueError naming a file that cannot be read."
-    if isinstance(song, symusic.Score): return song
+    "A `symusic.Score` in ticks from a Score (in ticks, quarters or seconds), a MIDI path, or a corpus `Song` (anything with a `.path`); a ValueError naming a file that cannot be read."
+    if isinstance(song, symusic.Score): return song if isinstance(song, symusic.core.ScoreTick) else song.to('tick')  # views are cut at bar lines, in ticks
     path = getattr(song, 'path', song)
     try: return read_midi(path)
     except ValueError as error: raise ValueError(f'{path}: {error}') from None

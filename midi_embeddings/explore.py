@@ -27,6 +27,7 @@ def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
                   k:int=5                # neighbours returned
                  )->tuple:
     "(indices, cosine similarities) of the `k` songs most similar to song `index`, most similar first, itself excluded."
+    if k < 1: raise ValueError(f'k={k}: at least 1 neighbour')
     similarities = embeddings @ embeddings[index]
     similarities[index] = -np.inf
     order = np.argsort(-similarities, kind='stable')[:min(k, len(embeddings) - 1)]

@@ -29,6 +29,7 @@ def tsne_2d(embeddings:np.ndarray,     # song vectors, one row per song [n, d]
             perplexity:float|None=None # None: 30, lowered to (n - 1) / 3 for small sets
            )->np.ndarray:
     "Project song vectors to two dimensions with t-SNE on cosine distances; returns [n, 2]."
+    if np.ndim(embeddings) != 2: raise ValueError(f't-SNE needs one row per song, [n, d]; got shape {np.shape(embeddings)}')
     n = len(embeddings)
     if n < 2: raise ValueError(f't-SNE needs at least 2 embeddings, got {n}')
     if init is not None and np.shape(init) != (n, 2):
