@@ -131,7 +131,8 @@ def _peek(collection_path:Path, # a collection file, or what should be one
     except Exception: return None  # not a collection file, or a broken one
 
 # %% ../nbs/07a_cli.ipynb #01c2c206
-def embed_command(args:argparse.Namespace):
+def embed_command(args:argparse.Namespace # `midi-embeddings embed`'s command line, parsed
+                     ):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
     _check_out(args.out, ('.npz',), 'a .npz collection file')
     _check_models([args.model_dir])
@@ -187,7 +188,8 @@ def _collection_and_model(target:Path,          # a collection file or a model d
     return path, target
 
 # %% ../nbs/07a_cli.ipynb #7924e9e4
-def similar_command(args:argparse.Namespace):
+def similar_command(args:argparse.Namespace # `midi-embeddings similar`'s command line, parsed
+                       ):
     "`midi-embeddings similar`: the `k` songs of a collection most similar to the query file, with cosine similarity."
     collection_path, model_dir = _collection_and_model(args.target, args.collection)
     from midi_embeddings.embed import MIDIEmbedder, collection_index, load_collection, search
@@ -221,7 +223,8 @@ def similar_command(args:argparse.Namespace):
     if not neighbours: print(f'{collection_path} holds no song but the query', file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #d8c82324
-def evaluate_command(args:argparse.Namespace):
+def evaluate_command(args:argparse.Namespace # `midi-embeddings evaluate`'s command line, parsed
+                        ):
     "`midi-embeddings evaluate`: the quality report of a model on the MIDI files of a folder, beside TF-IDF and the encoder untrained."
     _check_out(args.out, ('.json',), 'a .json report')
     _check_models([args.model_dir, *args.against])
@@ -258,7 +261,8 @@ def evaluate_command(args:argparse.Namespace):
         print(f'report written to {args.out}', file=sys.stderr)
 
 # %% ../nbs/07a_cli.ipynb #c7611c2d
-def duplicates_command(args:argparse.Namespace):
+def duplicates_command(args:argparse.Namespace # `midi-embeddings duplicates`'s command line, parsed
+                          ):
     "`midi-embeddings duplicates`: the pairs of songs of a collection that share `min_overlap` of their notes, found through note sketches and embeddings."
     _check_out(args.out, ('.csv',), 'a .csv table')
     collection_path, _ = _collection_and_model(args.target, args.collection)
@@ -277,7 +281,8 @@ def duplicates_command(args:argparse.Namespace):
         write_atomically(args.out, table.getvalue().encode('utf-8', 'surrogateescape'))
 
 # %% ../nbs/07a_cli.ipynb #8d30db21
-def map_command(args:argparse.Namespace):
+def map_command(args:argparse.Namespace # `midi-embeddings map`'s command line, parsed
+                   ):
     "`midi-embeddings map`: an interactive t-SNE page of a collection's songs, coloured by sub-folder or by a table's labels."
     collection_path, _ = _collection_and_model(args.target, args.collection)
     from midi_embeddings.embed import map_collection

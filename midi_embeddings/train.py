@@ -236,7 +236,8 @@ class LengthBucketSampler:
     def __len__(self): return math.ceil(self.total_batches() / self.world_size)
 
 # %% ../nbs/03_train.ipynb #c4e99065
-def leave_stops_to_trainer(worker_id:int):
+def leave_stops_to_trainer(worker_id:int # the worker's number, which the data loader passes (unused)
+                          ):
     "A data loader worker's start: a process group of its own, out of reach of a terminal's Ctrl-C and of signals to the training process's group; the training process stops cleanly, then ends its workers."
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # not the trainer's handlers, which a fork copies
@@ -271,7 +272,8 @@ class Callback:
 # %% ../nbs/03_train.ipynb #2b3ceec3
 class with_cbs:
     "Decorator running `before_<stage>` and `after_<stage>` callbacks around a Learner method."
-    def __init__(self, stage:str): self.stage = stage
+    def __init__(self, stage:str # 'batch', 'epoch' or 'fit': the callbacks `before_<stage>` and `after_<stage>`
+                ): self.stage = stage
     def __call__(self, method):
         def wrapped(learn, *args, **kwargs):
             try:
