@@ -403,6 +403,7 @@ def run_training(cfg # the configuration Hydra composed
     hydra_run = HydraConfig.get()
     run_dir = Path(hydra_run.runtime.output_dir)
     rank_zero = int(os.environ.get('RANK', 0)) == 0  # torchrun: rank 0 speaks
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # the log's lines name files that are not UTF-8 by their own bytes
     try:
         with output_copied_to(run_dir / f'{hydra_run.job.name}.log') if rank_zero else nullcontext():
             try:

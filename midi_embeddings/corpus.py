@@ -243,6 +243,7 @@ def read_midi(path:Path,                 # a .mid/.midi file
     if not data.startswith(b'MThd'): raise ValueError('not MIDI (no MThd header)')
     try: score = symusic.Score.from_midi(data)
     except Exception as error: raise ValueError(f'unparsable ({_one_line(error, 120)})') from None
+    if score.ticks_per_quarter < 1: raise ValueError(f'unparsable ({score.ticks_per_quarter} ticks per quarter note)')  # no time could be read
     if score.note_num() == 0: raise ValueError('no notes')
     return score
 
@@ -570,13 +571,13 @@ def write_manifest(songs:list[Song],        # songs to list
         row, song_path, folder = asdict(song) | ({'split': splits[index]} if splits is not None else {}), Path(song.path).absolute(), Path(path).parent.absolute()
         row['path'] = song_path.relative_to(folder).as_posix() if song_path.is_relative_to(folder) else str(song_path)
         writer.writerow(row)
-    write_atomically(Path(path), rows.getvalue().encode())
+    write_atomically(Path(path), rows.getvalue().encode('utf-8', 'surrogateescape'))  # a name that is not UTF-8 kept byte for byte
 
 # %% ../nbs/01a_corpus.ipynb #298eb6fe
 def read_manifest(path:Path # a CSV written by `write_manifest`, e.g. a run's `songs.csv`
                  )->list[Song]:
     "The songs listed in a manifest written by `write_manifest`."
-    with open(path, newline='') as file: rows = list(csv.DictReader(file))
+    with open(path, newline='', encoding='utf-8', errors='surrogateescape') as file: rows = list(csv.DictReader(file))
     return [Song(Path(path).parent / row['path'], row['label'] or None, row['label_set'] or None, row['source'],
                  int(row['n_notes']), float(row['duration'])) for row in rows]
 

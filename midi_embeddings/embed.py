@@ -397,7 +397,7 @@ def _still_current(earlier:dict,  # the collection being resumed (`load_collecti
     n = len(earlier['paths'])
     rows = [i for i in range(n) if keep[i]]
     skipped = [i for i, (_, reason) in enumerate(earlier['skipped'], n) if keep[i] and not worth_retrying(reason, timeout)]
-    if gone := sum(stamp is None for stamp in now):
+    if gone := sum(stamp is None for stamp in now[:n]):  # a skipped file that is gone had no row
         warnings.warn(f"{out}: {gone} of its files {'are' if gone > 1 else 'is'} gone; {'their rows are' if gone > 1 else 'its row is'} dropped")
     if moved := sum(changed): warnings.warn(f"{out}: {moved} of its files changed since {'they were' if moved > 1 else 'it was'} read; embedded again")
     if earlier['stamps'] is None and rows:  # its rows stay unstamped: a stamp taken now would vouch for a file nobody checked

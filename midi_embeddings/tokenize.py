@@ -198,7 +198,7 @@ def learned_from(files:list # the MIDI files a tokenizer's BPE is learned from
     resolved = sorted(str(Path(file).resolve()) for file in files)
     try: folder = os.path.commonpath([str(Path(file).parent) for file in resolved])
     except ValueError: return None  # files on different drives
-    return dict(folder=folder, files=len(files), digest=hashlib.sha256('\n'.join(resolved).encode()).hexdigest()[:16])
+    return dict(folder=folder, files=len(files), digest=hashlib.sha256('\n'.join(resolved).encode('utf-8', 'surrogateescape')).hexdigest()[:16])  # a name's bytes as the file system has them
 
 # %% ../nbs/00_tokenize.ipynb #83ea1b17
 def _warn_if_learned_elsewhere(path:Path, # a tokenizer file

@@ -31,7 +31,7 @@ import torch
 from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS, INTERVAL_KINDS
 from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
-from .dataset import MIDIDatasetPresaved, MIDIDatasetDynamic, NoSongsError, collate_windows
+from .dataset import CacheWriteError, MIDIDatasetPresaved, MIDIDatasetDynamic, NoSongsError, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
 from .train import distributed_setup, local_leader_first
@@ -331,6 +331,7 @@ def make_datasets(splits:dict,   # `Song` lists under the keys of `split_songs`
     def built(name, make):  # a split none of whose files is usable: said in one line, naming the split
         try: return make()
         except NoSongsError as error: raise ConfigError(f'dataset.source: the {name} split has no song to learn from or measure: {error}') from None
+        except CacheWriteError as error: raise ConfigError(f'dataset.cache_dir: {error}; point it (or $MIDI_EMBEDDINGS_CACHE) at a folder you can write') from None
     train = built('train', lambda: MIDIDatasetDynamic([s.path for s in splits['train']], tokenizer, cfg.train.max_seq_len, timeout=cfg.dataset.timeout)
                   if augmented else presaved(splits['train']))
     return dict(train=train, **{name: built(name, lambda: presaved(splits[name])) for name in ('validation', 'test', 'visualization')})
@@ -648,7 +649,7 @@ def listed_splits(path:Path # a run's `songs.csv`
                  )->dict|None:
     "{absolute path: split} of a run's `songs.csv`; None if there is none, or it has no `split` column (a run of an older version)."
     if not Path(path).is_file(): return None
-    with open(path, newline='') as file: rows = list(csv.DictReader(file))
+    with open(path, newline='', encoding='utf-8', errors='surrogateescape') as file: rows = list(csv.DictReader(file))
     if rows and 'split' not in rows[0]: return None
     return {os.path.abspath(Path(path).parent / row['path']): row['split'] for row in rows}
 
@@ -656,16 +657,23 @@ def listed_splits(path:Path # a run's `songs.csv`
 def check_same_songs(splits:dict, # the splits the resumed run's data gives now
                      run_dir:Path  # the run's directory, with the `songs.csv` it started with
                     ):
-    "`ConfigError` if a resumed run's data gives other songs, or other splits, than its `songs.csv` lists; nothing if it lists none."
+    "`ConfigError` if a resumed run's data gives other songs, other splits, or files with other notes than its `songs.csv` lists; nothing if it lists none."
     path, listed = Path(run_dir) / 'songs.csv', listed_splits(Path(run_dir) / 'songs.csv')
+    if listed is None: return
+    notes_now = {os.path.abspath(song.path): song.n_notes for name in ('train', 'validation', 'test') for song in splits[name]}
     now = {os.path.abspath(song.path): name for name in ('train', 'validation', 'test') for song in splits[name]}
-    if listed is None or listed == now: return
-    new, gone = sorted(now.keys() - listed.keys()), sorted(listed.keys() - now.keys())
-    change = ', '.join(f'{len(paths)} {what}, e.g. {paths[0]}' for paths, what in ((new, 'new'), (gone, 'gone')) if paths)
-    moved = {Path(path).name: path for path in new}
-    if gone and len(new) == len(gone) and all(Path(path).name in moved for path in gone):
-        change = (f'the same {len(gone)} file names in another folder, e.g. {gone[0]} is now {moved[Path(gone[0]).name]}: '
-                  'the folder moved, or the music21 works were converted again for another music21 version')
+    if listed == now:
+        notes_then = {os.path.abspath(song.path): song.n_notes for song in read_manifest(path)}
+        changed = sorted(song_path for song_path, n_notes in notes_now.items() if notes_then[song_path] != n_notes)
+        if not changed: return
+        change = f'{len(changed)} changed in place, e.g. {changed[0]} held {notes_then[changed[0]]} notes and holds {notes_now[changed[0]]} now'
+    else:
+        new, gone = sorted(now.keys() - listed.keys()), sorted(listed.keys() - now.keys())
+        change = ', '.join(f'{len(paths)} {what}, e.g. {paths[0]}' for paths, what in ((new, 'new'), (gone, 'gone')) if paths)
+        moved = {Path(path).name: path for path in new}
+        if gone and len(new) == len(gone) and all(Path(path).name in moved for path in gone):
+            change = (f'the same {len(gone)} file names in another folder, e.g. {gone[0]} is now {moved[Path(gone[0]).name]}: '
+                      'the folder moved, or the music21 works were converted again for another music21 version')
     raise ConfigError(f'train.resume: the data gives other songs than the run in {run_dir} started on ({change or "the same songs in other splits"}; '
                       f'{path} lists its songs); resume with the data it started with, or start a new run')
 
