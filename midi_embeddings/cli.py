@@ -332,11 +332,16 @@ def output_copied_to(path:Path # the log file, appended to
         yield
 
 # %% ../nbs/07a_cli.ipynb #1e7e5b39
+def _python()->str:
+    "How a shell calls this interpreter again: `python` where that finds this one, else its full path (a venv not activated, pyenv, no `python` on the `PATH`)."
+    found = shutil.which('python')
+    return 'python' if found and os.path.abspath(found) == os.path.abspath(sys.executable) else sys.executable
+
 def _program()->list[str]:
-    "What started this run: `python script.py` or `midi-embeddings train`, inside torchrun when torchrun started it."
+    "What started this run: `python script.py`, `python -m midi_embeddings train` or `midi-embeddings train` (Python as `_python` names it), inside torchrun when torchrun started it."
     program = ['python', sys.argv[0]] if sys.argv[0].endswith('.py') else sys.argv[0].split()
     world, local = int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_WORLD_SIZE', 1))
-    if world == 1: return program
+    if world == 1: return [_python(), *program[1:]] if program[0] == 'python' else program
     nodes = ['--standalone'] if world == local else [f'--nnodes={world // local}']  # several nodes: add your rendezvous options
     return ['torchrun', *nodes, f'--nproc_per_node={local}', *(program[1:] if program[0] == 'python' else ['--no-python', *program])]
 
@@ -378,13 +383,18 @@ def _interrupted(cfg, hydra_cfg)->str:
     return f'interrupted; the run is saved in {last} ({where}); continue with:\n  {resume_command(hydra_cfg)}'
 
 # %% ../nbs/07a_cli.ipynb #7d22d80e
-def _drop_unused_run_dir(run_dir:Path):
-    "Delete Hydra's run directory of a run stopped by its configuration before any work (only `.hydra/`, logs and the run's lock in it), and the folders above it in the working directory that this leaves empty."
+def _drop_unused_run_dir(run_dir:Path,   # Hydra's run directory
+                         log_name:str,   # this run's log in it, e.g. 'train.log'
+                         made_here:bool, # whether that log was empty when the run started: no earlier run wrote there
+                         base:Path       # the folder the run started in (Hydra's `runtime.cwd`)
+                        ):
+    "Delete Hydra's run directory of a run stopped by its configuration before any work, when this run made it (nothing in it but `.hydra/`, its lock and its log, empty at its start), and the folders up to `base` that this leaves empty."
     from midi_embeddings.workflow import RUN_LOCK
-    if not all(path.name in ('.hydra', RUN_LOCK) or path.suffix == '.log' for path in run_dir.iterdir()): return
+    if not made_here or not all(path.name in ('.hydra', RUN_LOCK, log_name) for path in run_dir.iterdir()): return
     shutil.rmtree(run_dir, ignore_errors=True)
+    base = base.resolve()
     for folder in run_dir.resolve().parents:
-        if not folder.is_relative_to(Path.cwd()) or folder == Path.cwd() or any(folder.iterdir()): break
+        if not folder.is_relative_to(base) or folder == base or any(folder.iterdir()): break
         folder.rmdir()
 
 # %% ../nbs/07a_cli.ipynb #89de9d95
@@ -403,9 +413,11 @@ def run_training(cfg # the configuration Hydra composed
     hydra_run = HydraConfig.get()
     run_dir = Path(hydra_run.runtime.output_dir)
     rank_zero = int(os.environ.get('RANK', 0)) == 0  # torchrun: rank 0 speaks
+    log = run_dir / f'{hydra_run.job.name}.log'
+    made_here = not log.exists() or log.stat().st_size == 0  # a log with lines: the folder holds an earlier run, or another one's
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # the log's lines name files that are not UTF-8 by their own bytes
     try:
-        with output_copied_to(run_dir / f'{hydra_run.job.name}.log') if rank_zero else nullcontext():
+        with output_copied_to(log) if rank_zero else nullcontext():
             try:
                 with stops_as_interrupt(), plain_warnings(): trained = train(validate_config(cfg), run_dir=run_dir)
                 if trained: print(f'  log: {run_dir / hydra_run.job.name}.log')  # the last of the files written: this list is in it too
@@ -413,7 +425,7 @@ def run_training(cfg # the configuration Hydra composed
                 if rank_zero: print(f'\n{_interrupted(cfg, hydra_run)}', file=sys.stderr)
                 sys.exit(_exit_code(interrupt))
     except (ConfigError, WandbStartError) as error:
-        _drop_unused_run_dir(run_dir)  # a typo leaves no empty outputs/DATE/TIME behind
+        _drop_unused_run_dir(run_dir, log.name, made_here, Path(hydra_run.runtime.cwd))  # a typo leaves no empty outputs/DATE/TIME behind
         refuse(f'config error: {error}')
     except RunFolderBusy as busy: refuse(f'config error: {busy}')  # as before Hydra starts (`launch_error`); the folder is the other run's: left as it is
 
@@ -425,7 +437,7 @@ def train_command(overrides:list[str] # Hydra's command line: overrides, --confi
     import hydra
     from midi_embeddings.workflow import CONFIG_DIR, launch_error  # importing it registers the configurations' resolvers
     if error := launch_error(overrides): refuse(f'config error: {error}')
-    sys.argv = ['midi-embeddings train', *overrides]
+    sys.argv = ['python -m midi_embeddings train' if sys.argv[0].endswith('__main__.py') else 'midi-embeddings train', *overrides]  # as the resume command will say
     hydra.main(config_path=str(CONFIG_DIR), config_name='config', version_base=None)(run_training)()
 
 # %% ../nbs/07a_cli.ipynb #26a6770b

@@ -29,7 +29,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 import torch
 from .tokenize import load_or_train_tokenizer, load_tokenizer, tokenizer_identity, TOKENIZER_KINDS, INTERVAL_KINDS
-from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, midi_files, _usable_cpus
+from .corpus import music21_corpus, folder_corpus, balanced_subset, split_songs, visualization_songs, read_labels, check_label_table, write_manifest, read_manifest, write_json, write_atomically, Song, default_cache_dir, midi_files, _usable_cpus
 from .embed import identical_notes, near_copies
 from .dataset import CacheWriteError, MIDIDatasetPresaved, MIDIDatasetDynamic, NoSongsError, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
@@ -142,6 +142,16 @@ def _check_source(source):
     if not midi_files(folder):  # as the corpus reader finds them: sub-folders that are links too
         raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
 
+# %% ../nbs/05a_workflow.ipynb #ec6202e2
+def _check_cache_dir(cache_dir:str|None # `dataset.cache_dir`; None: `default_cache_dir()`
+                    ):
+    "The cache folder is a folder, or one that can be made: no file on its way, nor a read-only folder where it is to be made."
+    folder = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()).absolute()
+    key = f'dataset.cache_dir={cache_dir!r}' if cache_dir is not None else f'dataset.cache_dir: the default cache folder {folder} ($MIDI_EMBEDDINGS_CACHE)'
+    existing = next(path for path in [folder, *folder.parents] if path.exists())
+    if not existing.is_dir(): raise ConfigError(f'{key}: {existing} is a file, not a folder')
+    if existing != folder and not os.access(existing, os.W_OK): raise ConfigError(f'{key}: cannot make it, {existing} is read-only for you')
+
 # %% ../nbs/05a_workflow.ipynb #721099f6
 def _check_labels_file(d):
     "A labels table goes with a folder source, and `read_labels` can read it with `dataset.label_columns`."
@@ -169,6 +179,7 @@ def validate_config(cfg # a configuration: from `load_config`, Hydra, or a dict 
     if cfg.wandb.mode != 'disabled' and importlib.util.find_spec('wandb') is None:
         raise ConfigError(f"wandb.mode={cfg.wandb.mode!r} needs the wandb package: pip install 'midi-embeddings[wandb]' (or wandb.mode=disabled)")
     _check_source(cfg.dataset.source)
+    _check_cache_dir(cfg.dataset.cache_dir)
     _check_labels_file(cfg.dataset)
     return cfg
 
@@ -702,13 +713,16 @@ def resume_error(name:str,                 # the configuration, e.g. 'config' or
                  config_dir:Path|None=None, # folder of the configuration files; None: `CONFIG_DIR`
                  search_dir:Path|None=None  # the command line's `--config-dir`
                 )->str|None:
-    "One line when a command line resumes a run it cannot: without `hydra.run.dir`, in a folder that does not exist, or with other settings (`resume_mismatch`); None otherwise."
+    "One line when a command line resumes a run it cannot: without `hydra.run.dir`, in a folder that does not exist or holds no run, or with other settings (`resume_mismatch`); None otherwise."
     try: cfg = load_config(name, [o for o in overrides if not o.startswith(('hydra.', 'hydra/'))], config_dir, search_dir)
     except (ConfigError, HydraException): return None  # said by Hydra or by the run itself
     if not cfg.train.resume: return None
     if (run_dir := _run_dir_override(overrides)) is None:
         return 'train.resume=true goes on in the folder of the run: add hydra.run.dir=outputs/DATE/TIME (a stopped run prints the whole command)'
     if not run_dir.is_dir(): return f'train.resume: no run folder {run_dir}'
+    if not (run_dir / 'config.yaml').is_file() and find_checkpoint(run_dir / cfg.train.model_name / 'last') is None:  # a folder above the run's, say
+        runs = sorted(folder.name for folder in run_dir.iterdir() if (folder / 'config.yaml').is_file())
+        return f'train.resume: {run_dir} holds no run to continue' + f"; the runs in it: {', '.join(runs[:5])}{', ...' * (len(runs) > 5)}" * bool(runs)
     return resume_mismatch(cfg, run_dir) or _processes_mismatch(run_dir / cfg.train.model_name / 'last')
 
 # %% ../nbs/05a_workflow.ipynb #55cd70c1
