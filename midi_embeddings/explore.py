@@ -19,7 +19,7 @@ import symusic
 from omegaconf import OmegaConf
 from .corpus import Song, read_midi, read_manifest, write_atomically
 from .embed import MIDIEmbedder, labelled_sample
-from .visualize import tsne_2d, song_traces, map_layout, label_names, displayable
+from .visualize import tsne_2d, song_traces, map_layout, label_names, displayable, plotly_text
 
 # %% ../nbs/09_explore.ipynb #52aab5d5
 def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
@@ -118,8 +118,8 @@ class EmbeddingExplorer:
         rows = ''.join(f'<tr><td>{html.escape(self.names[i])}</td><td>{sim:.3f}</td><td>{html.escape(label_names([self.songs[i].label])[0])}</td></tr>'
                        for i, sim in zip(self.neighbours, self.similarities))
         self.table.value = ('<table><tr><th>neighbour</th><th>cosine</th><th>label</th></tr>' + rows + '</table>')
-        titles = [f'chosen: {self._title(index)}'] + [f'{self._title(i)}, cosine {sim:.3f}'
-                                                       for i, sim in zip(self.neighbours, self.similarities)]
+        titles = [plotly_text(title) for title in [f'chosen: {self._title(index)}'] + [f'{self._title(i)}, cosine {sim:.3f}'
+                                                                                        for i, sim in zip(self.neighbours, self.similarities)]]
         redraw(self.rolls, stacked_rolls([piano_roll(read_midi(self.songs[i].path), title) for i, title in zip([index, *self.neighbours], titles)]))
         with self.map.batch_update():
             self.map.data[-2].x, self.map.data[-2].y = self.layout[self.neighbours, 0], self.layout[self.neighbours, 1]
