@@ -177,6 +177,13 @@ def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
 # %% ../nbs/01a_corpus.ipynb #97f19d4c
 QUEUED_PER_WORKER = 2  # items sent ahead to each worker, so that it never waits for the parent between two items
 
+# %% ../nbs/01a_corpus.ipynb #abdb6f38
+def _started_worker(context, fn)->_Worker:
+    "A new worker; the RuntimeError of `_outcome` if it dies while `fn` is sent to it (a script without the `__main__` guard, with a big `fn`)."
+    try: return _Worker(context, fn)
+    except ConnectionError: raise RuntimeError("worker processes die before they start (while the work was sent to one); "
+                                               "a script must keep its work under `if __name__ == '__main__':`") from None
+
 # %% ../nbs/01a_corpus.ipynb #e69366d5
 def _map_in_workers(fn, items:list, workers:int, timeout:float):
     "Run `fn` over `items` in `workers` watched processes; yield `(index, result, error)` as items complete."
@@ -185,7 +192,7 @@ def _map_in_workers(fn, items:list, workers:int, timeout:float):
     _check_importable(fn)
     if not items: return  # nothing to do: no worker, and no server to start
     context, todo = _worker_context(fn), deque(enumerate(items))
-    pool = [_Worker(context, fn) for _ in range(min(workers, len(items)))]
+    pool = [_started_worker(context, fn) for _ in range(min(workers, len(items)))]
     try:
         while todo or any(worker.tasks for worker in pool):
             for worker in pool:
@@ -200,7 +207,7 @@ def _map_in_workers(fn, items:list, workers:int, timeout:float):
                 if usable: worker.finished(timeout)
                 else:
                     todo.extendleft(reversed(list(worker.tasks)[1:]))  # items queued behind the failed one go to others
-                    worker.stop(); pool[position] = _Worker(context, fn)
+                    worker.stop(); pool[position] = _started_worker(context, fn)
                 yield answer
     finally:
         for worker in pool:
