@@ -356,15 +356,18 @@ def read_labels(path:Path,                # CSV file (tab-separated if named .ts
     try: text = path.read_text(encoding='utf-8-sig')
     except UnicodeDecodeError as error: raise ValueError(f'{path}: not UTF-8 text ({error.reason} at byte {error.start})') from None
     rows = csv.DictReader(io.StringIO(text, newline=''), dialect='excel-tab' if path.suffix.lower() == '.tsv' else 'excel')
-    if missing := [column for column in (path_column, label_column) if column not in (rows.fieldnames or [])]:
+    rows.fieldnames = [name.strip() for name in rows.fieldnames or []]  # 'path, label' as written by hand
+    if missing := [column for column in (path_column, label_column) if column not in rows.fieldnames]:
         other = next((f'; it looks separated by {name}: write it with commas, or with tabs as a .tsv file' for mark, name in ((';', 'semicolons'), ('\t', 'tabs'))
-                      if len(rows.fieldnames or []) == 1 and mark in rows.fieldnames[0]), '')
-        raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames or [])}{other})")
+                      if len(rows.fieldnames) == 1 and mark in rows.fieldnames[0]), '; name its columns of files and labels with --label-columns (dataset.label_columns)')
+        raise ValueError(f"{path}: no column {missing[0]!r} (its columns: {', '.join(rows.fieldnames)}{other})")
     labels = {}
     for line, row in enumerate(rows, start=2):
         name, label = (row[path_column] or '').strip(), (row[label_column] or '').strip()
         if not (name and label): continue
-        file = (Path(root) / name).resolve()
+        file = Path(root) / name
+        if '\\' in name and not file.exists(): file = Path(root) / name.replace('\\', '/')  # a table written on Windows
+        file = file.resolve()
         if labels.setdefault(file, label) != label:
             raise ValueError(f'{path}, line {line}: {name} is labelled twice, {labels[file]!r} and {label!r}')
     return labels

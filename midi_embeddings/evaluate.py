@@ -14,7 +14,7 @@ __all__ = ['REPORT_COLUMNS', 'RETRIEVAL_VIEWS', 'perplexity', 'evaluate_loss', '
            'tokenized_only', 'viewable_only', 'embedding_report', 'model_report']
 
 # %% ../nbs/04_evaluate.ipynb #8ec54c26
-import json, math, numbers, warnings
+import json, math, numbers, warnings, zipfile
 from typing import Callable
 import numpy as np
 import symusic
@@ -364,7 +364,7 @@ class TokenTfidf:
                 projection = (sparse.csr_matrix((saved['data'], saved['indices'], saved['indptr']), shape=tuple(saved['shape']))
                               if 'data' in saved else None)
                 return cls(saved['vocabulary'], saved['idf'], saved['ngram_range'], projection, float(saved['share']))
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:  # cut short: not a whole zip, or empty
             raise ValueError(f'{path}: not a TokenTfidf file ({type(error).__name__}: {error})') from None
 
     def fingerprint(self)->bytes:
@@ -609,7 +609,9 @@ def probe_mask(labels,        # one label per song; None for a song without one
         got = dict(zip(names.tolist(), counts.tolist())) if len(names) <= 8 else f'{len(names)} labels, {int((counts >= 2).sum())} of them with 2 songs'
         if warn: warnings.warn(f'label probes skipped: they need 2 labels with 2 songs each; got {got}')
         return None
-    if warn and (counts < 2).any(): warnings.warn(f'left out of the label probes (one song each): {names[counts < 2].tolist()}')
+    if warn and (lonely := names[counts < 2].tolist()):
+        warnings.warn(f'left out of the label probes: {len(lonely)} song{"s" * (len(lonely) > 1)} whose label no other song has '
+                      f'({", ".join(map(str, lonely[:5]))}{", ..." * (len(lonely) > 5)})')
     if warn and unlabelled: warnings.warn(f'left out of the label probes: {unlabelled} song{"s" * (unlabelled > 1)} without a label')
     usable = set(names[counts >= 2].tolist())
     return np.array([label in usable for label in labels], dtype=bool)

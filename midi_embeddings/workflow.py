@@ -15,6 +15,7 @@ __all__ = ['BUILTIN_SOURCES', 'CONFIG_DIR', 'STEPS', 'RESUME_MAY_CHANGE', 'RUN_L
            'launch_error', 'train', 'run_splits', 'run_report']
 
 # %% ../nbs/05a_workflow.ipynb #f0592610
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -457,12 +458,16 @@ def check_splits(splits:dict,  # `Song` lists under the keys of `split_songs`
                  cfg:DictConfig # the run's configuration, named in the message
                 ):
     "Raise `ConfigError` if the corpus left a split empty."
-    n_songs, n_labels = sum(len(splits[name]) for name in ('train', 'validation', 'test')), len({s.label for s in splits['train']})
+    label_sizes = Counter(song.label for name in ('train', 'validation', 'test') for song in splits[name])
+    n_songs, n_labels = sum(label_sizes.values()), len(label_sizes)
     if n_songs == 0: raise ConfigError(f'dataset.source={cfg.dataset.source!r}: none of its files could be read (the reasons are above)')
+    few = sum(size < 3 for size in label_sizes.values())
+    advice = (f'{few} of its {n_labels} labels have fewer than 3 songs, and a label is held out from its third song on: add files, '
+              'or label the songs by something coarser' if few > n_labels / 2 else 'add more files')
     for name, split in splits.items():
         if not split and cfg.dataset.limit is None:
             raise ConfigError(f'dataset.source={cfg.dataset.source}: {n_songs} song{"s" * (n_songs != 1)} over {n_labels} label{"s" * (n_labels != 1)} '
-                              f'leave the {name} split empty; add more files')
+                              f'leave the {name} split empty; {advice}')
         if not split: raise ConfigError(f'dataset.limit={cfg.dataset.limit}: {n_songs} songs over {n_labels} labels leave '
                                         f'the {name} split empty; use a larger dataset.limit or more files')
 
