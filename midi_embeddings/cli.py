@@ -80,18 +80,20 @@ def _input_files(inputs:list # MIDI files and folders (searched recursively)
     return files
 
 # %% ../nbs/07a_cli.ipynb #31e30ec1
-def _check_out(out:Path|None,  # `--out`; None: the command's default, which is fine
-               suffixes:tuple,  # the suffixes a file of the right kind has, e.g. ('.npz',)
-               kind:str         # that kind, for the message, e.g. 'a .npz collection file'
+def _check_out(out:Path|None,      # `--out`, or the command's default file; None: no file
+               suffixes:tuple,      # the suffixes a file of the right kind has, e.g. ('.npz',)
+               kind:str,            # that kind, for the message, e.g. 'a .npz collection file'
+               default:bool=False   # `out` is the command's own choice, not `--out`
               ):
     "A one-line ValueError, before any work, if `out` is not a file name of `kind` that can be written."
     if out is None: return
-    if out.suffix.lower() not in suffixes: raise ValueError(f'--out {out}: name {kind}')
-    if out.is_dir(): raise ValueError(f'--out {out}: a folder; name {kind} in it')
+    said = f'{out} (the default; --out names another file)' if default else f'--out {out}'
+    if out.suffix.lower() not in suffixes: raise ValueError(f'{said}: name {kind}')
+    if out.is_dir(): raise ValueError(f'{said}: a folder; name {kind} in it')
     folder = next(folder for folder in out.absolute().parents if folder.exists())  # its folder, or the nearest that exists
     try:
         with tempfile.TemporaryFile(dir=folder): pass
-    except OSError as error: raise ValueError(f'--out {out}: cannot write in {folder} ({error.strerror})') from None
+    except OSError as error: raise ValueError(f'{said}: cannot write in {folder} ({error.strerror})') from None
 
 
 # %% ../nbs/07a_cli.ipynb #6a92647b
@@ -134,10 +136,10 @@ def _peek(collection_path:Path, # a collection file, or what should be one
 def embed_command(args:argparse.Namespace # `midi-embeddings embed`'s command line, parsed
                      ):
     "`midi-embeddings embed`: the MIDI files of the inputs embedded into a collection file, saved as it grows; skipped files on stderr."
-    _check_out(args.out, ('.npz',), 'a .npz collection file')
     _check_models([args.model_dir])
-    from midi_embeddings.embed import MIDIEmbedder, embed_collection, file_stamp, is_collection_file
     out = args.out or own_collection(args.model_dir)
+    _check_out(out, ('.npz',), 'a .npz collection file', default=args.out is None)
+    from midi_embeddings.embed import MIDIEmbedder, embed_collection, file_stamp, is_collection_file
     if out.exists() and not is_collection_file(out): raise ValueError(f'{out} exists and is not a collection file: name another --out (embed replaces only collections)')
     resumed = args.resume and out.exists()
     share = _peek(out, 'tfidf_share') if resumed and args.tfidf_share is None else args.tfidf_share  # resumed: as the collection was made
@@ -195,6 +197,9 @@ def similar_command(args:argparse.Namespace # `midi-embeddings similar`'s comman
     from midi_embeddings.embed import MIDIEmbedder, collection_index, load_collection, search
     from midi_embeddings.evaluate import NoTfidfError
     collection = load_collection(collection_path)
+    if model_dir is None and not Path(collection['model_dir']).exists():  # the collection moved, or its model did
+        raise ValueError(f"{collection_path} was made by the model in {collection['model_dir']}, which is not there now; name the model: "
+                         f'midi-embeddings similar MODEL_DIR {args.query} --collection {collection_path}')
     model_dir, share = model_dir or collection['model_dir'], collection['tfidf_share']
     melody = None if share is None else collection['melody_share'] or 0.0  # a collection from before session 27 has no melody
     try: embedder = MIDIEmbedder.from_pretrained(model_dir, args.device, args.precision, share, melody)  # the query embedded as the rows were
@@ -286,7 +291,7 @@ def map_command(args:argparse.Namespace # `midi-embeddings map`'s command line, 
     "`midi-embeddings map`: an interactive t-SNE page of a collection's songs, coloured by sub-folder or by a table's labels."
     collection_path, _ = _collection_and_model(args.target, args.collection)
     from midi_embeddings.embed import map_collection
-    _check_out(args.out, ('.html', '.htm'), 'an .html page')
+    _check_out(args.out or collection_path.with_suffix('.html'), ('.html', '.htm'), 'an .html page', default=args.out is None)
     print(f'mapping at most {args.limit} songs of {collection_path} with t-SNE', file=sys.stderr)
     page = map_collection(collection_path, args.out, args.root, args.labels, args.label_columns, args.limit, args.seed)
     print(f'map written to {page}', file=sys.stderr)
