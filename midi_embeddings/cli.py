@@ -332,7 +332,7 @@ class _LineCopy:
 def output_copied_to(path:Path # the log file, appended to
                     ):
     "Within: what is printed to stdout and stderr also goes to `path`, line by line, progress bars as they last stood."
-    with open(path, 'a', encoding='utf-8', errors='replace') as log, \
+    with open(path, 'a', encoding='utf-8', errors='surrogateescape') as log, \
          redirect_stdout(_LineCopy(sys.stdout, log)), redirect_stderr(_LineCopy(sys.stderr, log)):
         yield
 
@@ -390,12 +390,12 @@ def _interrupted(cfg, hydra_cfg)->str:
 # %% ../nbs/07a_cli.ipynb #7d22d80e
 def _drop_unused_run_dir(run_dir:Path,   # Hydra's run directory
                          log_name:str,   # this run's log in it, e.g. 'train.log'
-                         made_here:bool, # whether that log was empty when the run started: no earlier run wrote there
                          base:Path       # the folder the run started in (Hydra's `runtime.cwd`)
                         ):
-    "Delete Hydra's run directory of a run stopped by its configuration before any work, when this run made it (nothing in it but `.hydra/`, its lock and its log, empty at its start), and the folders up to `base` that this leaves empty."
+    "Delete Hydra's run directory of a run stopped by its configuration before it did or printed anything, and the folders up to `base` that this leaves empty: only when it holds nothing but `.hydra/`, a lock and an empty log (not a folder of the user's, another run's, or one whose log says what this run did)."
     from midi_embeddings.workflow import RUN_LOCK
-    if not made_here or not all(path.name in ('.hydra', RUN_LOCK, log_name) for path in run_dir.iterdir()): return
+    log = run_dir / log_name
+    if not run_dir.is_dir() or (log.is_file() and log.stat().st_size) or not all(path.name in ('.hydra', RUN_LOCK, log_name) for path in run_dir.iterdir()): return
     shutil.rmtree(run_dir, ignore_errors=True)
     base = base.resolve()
     for folder in run_dir.resolve().parents:
@@ -419,7 +419,6 @@ def run_training(cfg # the configuration Hydra composed
     run_dir = Path(hydra_run.runtime.output_dir)
     rank_zero = int(os.environ.get('RANK', 0)) == 0  # torchrun: rank 0 speaks
     log = run_dir / f'{hydra_run.job.name}.log'
-    made_here = not log.exists() or log.stat().st_size == 0  # a log with lines: the folder holds an earlier run, or another one's
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='surrogateescape')  # the log's lines name files that are not UTF-8 by their own bytes
     try:
         with output_copied_to(log) if rank_zero else nullcontext():
@@ -430,7 +429,7 @@ def run_training(cfg # the configuration Hydra composed
                 if rank_zero: print(f'\n{_interrupted(cfg, hydra_run)}', file=sys.stderr)
                 sys.exit(_exit_code(interrupt))
     except (ConfigError, WandbStartError) as error:
-        _drop_unused_run_dir(run_dir, log.name, made_here, Path(hydra_run.runtime.cwd))  # a typo leaves no empty outputs/DATE/TIME behind
+        _drop_unused_run_dir(run_dir, log.name, Path(hydra_run.runtime.cwd))  # a typo leaves no empty outputs/DATE/TIME behind
         refuse(f'config error: {error}')
     except RunFolderBusy as busy: refuse(f'config error: {busy}')  # as before Hydra starts (`launch_error`); the folder is the other run's: left as it is
 

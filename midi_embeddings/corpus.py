@@ -355,7 +355,7 @@ def read_labels(path:Path,                # CSV file (tab-separated if named .ts
     if not path.is_file(): raise ValueError(f'{path}: no such labels file')
     try: text = path.read_text(encoding='utf-8-sig')
     except UnicodeDecodeError as error: raise ValueError(f'{path}: not UTF-8 text ({error.reason} at byte {error.start})') from None
-    rows = csv.DictReader(io.StringIO(text, newline=''), dialect='excel-tab' if path.suffix.lower() == '.tsv' else 'excel')
+    rows = csv.DictReader(io.StringIO(text, newline=''), dialect='excel-tab' if path.suffix.lower() == '.tsv' else 'excel', skipinitialspace=True)
     rows.fieldnames = [name.strip() for name in rows.fieldnames or []]  # 'path, label' as written by hand
     if missing := [column for column in (path_column, label_column) if column not in rows.fieldnames]:
         other = next((f'; it looks separated by {name}: write it with commas, or with tabs as a .tsv file' for mark, name in ((';', 'semicolons'), ('\t', 'tabs'))

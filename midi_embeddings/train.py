@@ -777,6 +777,7 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
         raise FileNotFoundError(f'{path}: no checkpoint here (expected {", ".join(CHECKPOINT_FILES)})' + (f'; {inside[0]} holds one' if inside else ''))
     for name in CHECKPOINT_FILES:
         if not (folder / name).is_file(): raise FileNotFoundError(f'{folder}: missing {name}; a checkpoint holds {", ".join(CHECKPOINT_FILES)}')
+    check_parts(folder)  # before any file is read: a file of another checkpoint is named, not what it breaks
     try: cfg = EncoderConfig.from_dict(json.loads((folder / 'config.json').read_text()))
     except (ValueError, TypeError) as e: raise ValueError(f'{folder / "config.json"}: not a valid EncoderConfig ({e})') from None
     tokenizer = load_tokenizer(folder / 'tokenizer.json')
@@ -786,7 +787,6 @@ def load_checkpoint(path,              # checkpoint directory (or a training dir
     model = MIDITransformerEncoder(cfg)
     try: load_model(model, str(folder / 'model.safetensors'), device=str(device))
     except Exception as e: raise ValueError(f'{folder / "model.safetensors"}: cannot load the weights ({type(e).__name__}: {e})') from None
-    check_parts(folder)
     return model.to(device).eval(), tokenizer
 
 # %% ../nbs/03_train.ipynb #5b21757f

@@ -147,8 +147,8 @@ def _check_source(source):
 def _check_cache_dir(cache_dir:str|None # `dataset.cache_dir`; None: `default_cache_dir()`
                     ):
     "The cache folder is a folder, or one that can be made: no file on its way, nor a read-only folder where it is to be made."
-    folder = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()).absolute()
-    key = f'dataset.cache_dir={cache_dir!r}' if cache_dir is not None else f'dataset.cache_dir: the default cache folder {folder} ($MIDI_EMBEDDINGS_CACHE)'
+    folder = (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()).absolute()  # '' is the default, as the datasets read it
+    key = f'dataset.cache_dir={cache_dir!r}' if cache_dir else f'dataset.cache_dir: the default cache folder {folder} ($MIDI_EMBEDDINGS_CACHE)'
     existing = next(path for path in [folder, *folder.parents] if path.exists())
     if not existing.is_dir(): raise ConfigError(f'{key}: {existing} is a file, not a folder')
     if existing != folder and not os.access(existing, os.W_OK): raise ConfigError(f'{key}: cannot make it, {existing} is read-only for you')
