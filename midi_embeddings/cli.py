@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 import numpy as np
 from fastcore.imports import IN_NOTEBOOK
 from tqdm.auto import tqdm
-from .corpus import balanced_subset, folder_corpus, midi_files, read_midi, start_worker_server, stop_worker_server, write_atomically, write_json
+from .corpus import balanced_subset, folder_corpus, midi_files, start_worker_server, stop_worker_server, write_atomically, write_json
 from . import __version__
 
 # %% ../nbs/07a_cli.ipynb #dc02dddb
@@ -256,7 +256,7 @@ def evaluate_command(args:argparse.Namespace # `midi-embeddings evaluate`'s comm
         why = f'{args.labels} labels none of them' if args.labels else f'they lie directly in {args.folder}, outside any sub-folder'
         print(f'{len(songs)} files without labels ({why}): retrieval measures only', file=sys.stderr)
         labels = None
-    rows = model_report(embedder.model, embedder.tokenizer, [read_midi(song.path) for song in songs], labels, seed=args.seed,
+    rows = model_report(embedder.model, embedder.tokenizer, [song.path for song in songs], labels, seed=args.seed,  # paths: a song left out is named
                         device=embedder.device, others={name: (other.model, other.tokenizer, other.tfidf, other.melody) for name, other in others.items()},
                         tfidf=embedder.tfidf, melody=embedder.melody)
     if args.out:
