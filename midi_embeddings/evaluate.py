@@ -827,13 +827,15 @@ def model_report(model:torch.nn.Module,  # a trained `MIDITransformerEncoder`
         torch.manual_seed(seed)
         untrained = MIDITransformerEncoder(model.cfg)
     untrained = untrained.to(device or next(model.parameters()).device).eval()
-    joined, untrained_rows = tfidf is not None or melody is not None, _remembering(encoder_embed_fn(untrained, tokenizer, device=device))
-    fns = {'ours': encoder_embed_fn(model, tokenizer, device=device, tfidf=tfidf, melody=melody),
-           **({'encoder': encoder_embed_fn(model, tokenizer, device=device)} if joined else {}),
+    joined = tfidf is not None or melody is not None
+    encoder_rows, untrained_rows = (_remembering(encoder_embed_fn(encoder, tokenizer, device=device)) for encoder in (model, untrained))  # one pass of each encoder for both of its rows
+    beside_own = lambda rows_fn: lambda scores: beside_parts(rows_fn(scores), [encode_score(tokenizer, score) for score in scores], tfidf, melody)
+    fns = {'ours': beside_own(encoder_rows) if joined else encoder_rows,
+           **({'encoder': encoder_rows} if joined else {}),
            **{name: other if callable(other) else encoder_embed_fn(other[0], other[1], device=device, tfidf=other[2] if len(other) > 2 else None,
                                                                   melody=other[3] if len(other) > 3 else None)
               for name, other in others.items()},
            'tfidf': tfidf_embed_fn(tokenizer, scores if fit_songs is None else fit_songs),
-           'untrained': untrained_rows,  # one pass of the untrained encoder for both of its rows
-           **({'untrained_joined': lambda scores: beside_parts(untrained_rows(scores), [encode_score(tokenizer, score) for score in scores], tfidf, melody)} if joined else {})}
+           'untrained': untrained_rows,
+           **({'untrained_joined': beside_own(untrained_rows)} if joined else {})}
     return embedding_report(fns, scores, labels, folds=folds, seed=seed, copies=copies)
