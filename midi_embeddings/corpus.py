@@ -159,6 +159,12 @@ def _map_in_process(fn, items:list):
         try: yield index, fn(item), None
         except Exception as error: yield index, None, _describe_error(error)
 
+# %% ../nbs/01a_corpus.ipynb #90fa63cf
+def _dying_workers(why:str # how they die, e.g. 'worker exited with code 1'
+                  )->RuntimeError:
+    "The error of worker processes that die as they start: most often a script without the `__main__` guard, whose top level each worker runs again."
+    return RuntimeError(f"worker processes die before they start ({why}); a script must keep its work under `if __name__ == '__main__':`")
+
 # %% ../nbs/01a_corpus.ipynb #e5b0ae33
 def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
     "A busy worker's `(index, result, error)` if it has one (None while it works), and whether the worker is still usable."
@@ -168,8 +174,7 @@ def _outcome(worker:_Worker, timeout:float)->tuple[tuple|None, bool]:
         if message != READY: return message, True
         worker.ready = True
     if not worker.process.is_alive():
-        if not worker.ready: raise RuntimeError(f'worker processes die before they start ({_describe_exit(worker.process.exitcode)}); '
-                                                "a script must keep its work under `if __name__ == '__main__':`")
+        if not worker.ready: raise _dying_workers(_describe_exit(worker.process.exitcode))
         return (worker.task, None, _describe_exit(worker.process.exitcode)), False
     if time.monotonic() >= worker.deadline: return (worker.task, None, f'timed out after {timeout:g}s'), False
     return None, True
@@ -181,8 +186,7 @@ QUEUED_PER_WORKER = 2  # items sent ahead to each worker, so that it never waits
 def _started_worker(context, fn)->_Worker:
     "A new worker; the RuntimeError of `_outcome` if it dies while `fn` is sent to it (a script without the `__main__` guard, with a big `fn`)."
     try: return _Worker(context, fn)
-    except ConnectionError: raise RuntimeError("worker processes die before they start (while the work was sent to one); "
-                                               "a script must keep its work under `if __name__ == '__main__':`") from None
+    except ConnectionError: raise _dying_workers('while the work was sent to one') from None
 
 # %% ../nbs/01a_corpus.ipynb #e69366d5
 def _map_in_workers(fn, items:list, workers:int, timeout:float):

@@ -676,9 +676,9 @@ def check_same_songs(splits:dict, # the splits the resumed run's data gives now
     "`ConfigError` if a resumed run's data gives other songs, other splits, or files with other notes than its `songs.csv` lists; nothing if it lists none."
     path, listed = Path(run_dir) / 'songs.csv', listed_splits(Path(run_dir) / 'songs.csv')
     if listed is None: return
-    notes_now = {os.path.abspath(song.path): song.n_notes for name in ('train', 'validation', 'test') for song in splits[name]}
     now = {os.path.abspath(song.path): name for name in ('train', 'validation', 'test') for song in splits[name]}
     if listed == now:
+        notes_now = {os.path.abspath(song.path): song.n_notes for name in ('train', 'validation', 'test') for song in splits[name]}
         notes_then = {os.path.abspath(song.path): song.n_notes for song in read_manifest(path)}
         changed = sorted(song_path for song_path, n_notes in notes_now.items() if notes_then[song_path] != n_notes)
         if not changed: return
