@@ -72,7 +72,7 @@ def _input_files(inputs:list # MIDI files and folders (searched recursively)
     "Every MIDI file named by `inputs`, absolute, each once under its first name (`unique_files`), in order; a ValueError if there is none."
     from midi_embeddings.embed import unique_files
     named = [path for item in inputs for path in midi_files(item)]
-    if not named: raise ValueError(f"no .mid/.midi files under {', '.join(map(str, inputs))}")
+    if not named: raise ValueError(f"no .mid/.midi/.kar files under {', '.join(map(str, inputs))}")
     files = unique_files(named)
     if repeats := len(named) - len(files):
         print(f"{repeats} of the {len(named)} files named {'are files' if repeats > 1 else 'is a file'} named before (again, or through a link): "

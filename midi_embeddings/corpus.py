@@ -240,7 +240,7 @@ def safe_map(fn,                   # picklable top-level function of one item
             yield answer
 
 # %% ../nbs/01a_corpus.ipynb #3656e171
-def read_midi(path:Path,                 # a .mid/.midi file
+def read_midi(path:Path,                 # a .mid/.midi/.kar file
               max_bytes:int=16 * 2**20   # larger files are refused (the largest MIDI files in big collections are a few MB)
              )->symusic.Score:
     "The score in `path`; a `ValueError` with a one-line reason if it is not a readable MIDI file with notes."
@@ -259,16 +259,16 @@ def read_midi(path:Path,                 # a .mid/.midi file
     return score
 
 # %% ../nbs/01a_corpus.ipynb #1c63773b
-MIDI_SUFFIXES = ('.mid', '.midi')
+MIDI_SUFFIXES = ('.mid', '.midi', '.kar')  # .kar: karaoke files, MIDI with lyrics
 
 # %% ../nbs/01a_corpus.ipynb #8e45a026
 def midi_files(root:Path        # a folder (searched recursively) or one MIDI file
               )->list[Path]:
-    "Every `.mid`/`.midi` file under `root`, sorted; folders named like MIDI files are not files."
+    "Every `.mid`, `.midi` or `.kar` (karaoke) file under `root`, sorted; folders named like MIDI files are not files."
     root = Path(root)
     if root.is_file(): return [root]
     if root.name.lower().endswith(MIDI_SUFFIXES) and not root.exists(): raise ValueError(f'{root}: no such file')
-    if not root.is_dir(): raise ValueError(f'{root}: no such folder; give a folder of .mid/.midi files')
+    if not root.is_dir(): raise ValueError(f'{root}: no such folder; give a folder of .mid/.midi/.kar files')
     found, seen = [], set()
     for folder, subfolders, names in os.walk(root, followlinks=True):
         real = os.path.realpath(folder)
@@ -324,7 +324,7 @@ def folder_label(path:Path, # a file
     return parts[0] if len(parts) > 1 else None
 
 # %% ../nbs/01a_corpus.ipynb #1a1494cc
-def folder_corpus(root:Path,                     # folder of .mid/.midi files (searched recursively)
+def folder_corpus(root:Path,                     # folder of .mid/.midi/.kar files (searched recursively)
                   labels_from_folders:bool=False,# label each song with its first sub-folder under `root`
                   labels_file:Path|None=None,    # CSV table of files and labels (`read_labels`); it replaces the folders' labels
                   label_columns=('path', 'label'), # the table's columns of files and of labels

@@ -15,10 +15,9 @@ import miditok
 import numpy as np
 import torch
 from miditok.data_augmentation import augment_score
-from miditok.utils import get_bars_ticks
 from torch.utils.data import Dataset
 from .corpus import default_cache_dir, read_midi, report_skips, safe_map, worth_retrying
-from .tokenize import encode_file, encode_score, id_dtype, tokenizer_identity
+from .tokenize import as_read, bar_lines, encode_file, encode_score, id_dtype, tokenizer_identity
 
 # %% ../nbs/01_dataset.ipynb #946eb996
 def window_spans(song_lengths:np.ndarray, # number of ids of each song
@@ -35,7 +34,7 @@ def window_spans(song_lengths:np.ndarray, # number of ids of each song
     return np.stack([songs, starts, stops], axis=1)
 
 # %% ../nbs/01_dataset.ipynb #60e6da70
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: files read as their tokenizer reads them (`as_read`: trimmed, made plain; session 43)
 
 # %% ../nbs/01_dataset.ipynb #bf07af94
 def _file_digest(path:Path)->str:
@@ -245,7 +244,7 @@ def random_excerpt(score,       # the song
     "The bars of `score` from a random one on, about `ids` ids long, moved to start at tick 0; `score` itself when it is not longer."
     span = ids * score.end() // max(n_ids, 1)  # ticks
     if span >= score.end(): return score
-    bars = np.asarray(get_bars_ticks(score))
+    bars = np.asarray(bar_lines(score))
     start = int(bars[np.searchsorted(bars, _uniform_int(0, score.end() - span), side='right') - 1])
     return score.clip(start, start + span, clip_end=False).shift_time(-start)
 
@@ -284,7 +283,7 @@ class MIDIDatasetDynamic(Dataset):
 
     def __getitem__(self, index:int)->dict:
         song = int(self.song_idx[index])
-        score = read_midi(self.files[song])
+        score = as_read(self.tokenizer, read_midi(self.files[song]))  # trimmed first: the excerpt's length in ticks is measured on what is read
         try: ids = self.augmented_ids(random_excerpt(score, int(self.song_lengths[song]), 3 * self.max_seq_len))
         except ValueError: ids = self.augmented_ids(score)  # an excerpt without a note the tokenizer reads (a long rest)
         start = _uniform_int(0, len(ids) - self.max_seq_len) if len(ids) > self.max_seq_len else 0

@@ -75,7 +75,7 @@ def files_of(items # a MIDI file or folder, or a list of them (corpus `Song`s to
         item = Path(item)
         if not item.is_dir(): files.append(item); continue
         found = midi_files(item)
-        if not found: warnings.warn(f'{item}: no .mid/.midi files under it')
+        if not found: warnings.warn(f'{item}: no .mid/.midi/.kar files under it')
         files += found
     return files
 

@@ -23,9 +23,8 @@ from scipy import sparse
 from pathlib import Path
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from miditok.utils import get_bars_ticks
 from .corpus import merged_groups, read_midi
-from .tokenize import encode_score
+from .tokenize import bar_lines, encode_score
 from .train import find_checkpoint, TFIDF_FILE, MELODY_FILE
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 
@@ -218,8 +217,8 @@ def _note_onsets(score:symusic.Score)->np.ndarray:
 
 # %% ../nbs/04_evaluate.ipynb #7d3dd66a
 def _bar_lines(score:symusic.Score)->np.ndarray:
-    "Ticks of the song's bar lines, from its time signatures (4/4 where it has none)."
-    return np.asarray(get_bars_ticks(score), dtype=np.int64)
+    "Ticks of the song's bar lines, from its time signatures (4/4 before the first; `bar_lines`)."
+    return np.asarray(bar_lines(score), dtype=np.int64)
 
 # %% ../nbs/04_evaluate.ipynb #dee06b5c
 def crop_score(score:symusic.Score, # the song

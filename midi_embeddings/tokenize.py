@@ -6,7 +6,8 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/tokenize.html.md"""
 
 # %% auto #0
 __all__ = ['TOY_SCALES', 'TOKENIZER_KINDS', 'INTERVAL_KINDS', 'PITCH_INTERVALS', 'toy_score', 'write_toy_corpus',
-           'make_tokenizer', 'id_dtype', 'encode_score', 'encode_file', 'save_tokenizer', 'load_tokenizer',
+           'make_tokenizer', 'id_dtype', 'bar_lines', 'trim_silence', 'performance', 'plain_reading', 'played_tempos',
+           'read_plainly', 'as_read', 'plain_said', 'encode_score', 'encode_file', 'save_tokenizer', 'load_tokenizer',
            'tokenizer_identity', 'learned_from', 'load_or_train_tokenizer', 'tokenizer_report']
 
 # %% ../nbs/00_tokenize.ipynb #b5ba791f
@@ -15,6 +16,7 @@ from pathlib import Path
 import miditok
 import numpy as np
 import symusic
+from miditok.utils import compute_ticks_per_bar
 from .corpus import read_midi, report_skips, safe_map
 
 # %% ../nbs/00_tokenize.ipynb #07a4641b
@@ -77,7 +79,9 @@ def make_tokenizer(kind:str='REMI',  # miditok family, one of `TOKENIZER_KINDS`
         raise ValueError(f"tokenizer kind {kind!r} is not supported: use one of {', '.join(TOKENIZER_KINDS)}")
     settings = dict(use_programs=True, one_token_stream_for_programs=True, use_tempos=True,
                     use_time_signatures=True) | config
-    return getattr(miditok, kind)(miditok.TokenizerConfig(**settings))
+    tokenizer = getattr(miditok, kind)(miditok.TokenizerConfig(**settings))
+    tokenizer.plain = {}  # what its training files had alike (`plain_reading`): nothing known yet
+    return tokenizer
 
 # %% ../nbs/00_tokenize.ipynb #7d01a028
 def id_dtype(tokenizer:miditok.MusicTokenizer # a tokenizer (its vocabulary size)
@@ -92,15 +96,95 @@ def _drop_word_cache(tokenizer:miditok.MusicTokenizer # a tokenizer, with BPE or
     model = getattr(getattr(tokenizer, '_model', None), 'model', None)
     if hasattr(model, '_resize_cache'): model._resize_cache(0)
 
+# %% ../nbs/00_tokenize.ipynb #1266b36d
+def bar_lines(score:symusic.Score, # a song in ticks
+              until:int|None=None  # the last tick of interest (a bar line there counts); None: up to the song's end
+             )->list[int]:
+    "Ticks of the song's bar lines from its time signatures, 4/4 before the first, as miditok's tokens count bars."
+    signatures = [s for s in score.time_signatures if s.numerator > 0 and s.denominator > 0]
+    if not signatures or signatures[0].time > 0: signatures.insert(0, symusic.TimeSignature(0, 4, 4))
+    stop = max(score.end() if until is None else until + 1, 1)
+    bars = []
+    for signature, following in zip(signatures, signatures[1:] + [None]):
+        section_end = min(stop, following.time) if following is not None else stop
+        bars += range(signature.time, section_end, compute_ticks_per_bar(signature, score.ticks_per_quarter))
+    return bars
+
+# %% ../nbs/00_tokenize.ipynb #4142bee9
+def trim_silence(score:symusic.Score # a song in ticks, with notes
+                )->symusic.Score:
+    "`score` from the bar holding its first note, moved to tick 0, to the end of its last note: no empty bars before or after."
+    onsets, ends = zip(*[(int(notes['time'].min()), int((notes['time'] + notes['duration']).max()))
+                         for track in score.tracks if track.note_num() for notes in [track.notes.numpy()]])
+    start, end = bar_lines(score, until=min(onsets))[-1], max(ends)
+    if start == 0 and score.end() <= end: return score
+    return score.clip(start, end + 1, clip_end=False).shift_time(-start)
+
+# %% ../nbs/00_tokenize.ipynb #c30fc68f
+def performance(score:symusic.Score # a song
+               )->dict:
+    "What `score` says beyond its notes' pitches and times: its velocities, its programs (drums left out) and its number of tempos."
+    velocities = {int(v) for track in score.tracks if track.note_num() for v in np.unique(track.notes.numpy()['velocity'])}
+    return dict(velocities=sorted(velocities), programs=sorted({t.program for t in score.tracks if t.note_num() and not t.is_drum}),
+                tempos=len({round(tempo.qpm, 3) for tempo in played_tempos(score)}))
+
+# %% ../nbs/00_tokenize.ipynb #ac11cad6
+def plain_reading(performances:list # `performance` of each training file
+                 )->dict:
+    "What every file had alike: {'velocity': v} if all notes had velocity v, {'program': p} if all parts (drums aside) had program p, {'one_tempo': True} if no file changed tempo."
+    velocities = set().union(*(p['velocities'] for p in performances))
+    programs = set().union(*(p['programs'] for p in performances))
+    plain = dict(velocity=velocities.pop() if len(velocities) == 1 else None, program=programs.pop() if len(programs) == 1 else None,
+                 one_tempo=bool(performances) and all(p['tempos'] <= 1 for p in performances) or None)
+    return {key: value for key, value in plain.items() if value is not None}
+
+# %% ../nbs/00_tokenize.ipynb #8fb86ed6
+def played_tempos(score:symusic.Score # a song
+                 )->list:
+    "The tempos of `score` that play, in time order: of several at one tick, the last, as MIDI players and miditok read them."
+    tempos = sorted(score.tempos, key=lambda tempo: tempo.time)  # stable: the file's order within a tick
+    return [tempo for tempo, following in zip(tempos, tempos[1:] + [None]) if following is None or following.time != tempo.time]
+
+# %% ../nbs/00_tokenize.ipynb #ea802e2f
+def read_plainly(score:symusic.Score, # a song in ticks
+                 plain:dict|None       # `plain_reading` of a tokenizer's training files; None or {}: as written
+                )->symusic.Score:
+    "A copy of `score` with what `plain` names made alike: every velocity `plain['velocity']`, every part but drums on `plain['program']`, only the first tempo that plays if `plain['one_tempo']`."
+    if not plain: return score
+    score = score.copy()
+    for track in score.tracks:
+        if 'program' in plain and not track.is_drum: track.program = plain['program']
+        if 'velocity' in plain and track.note_num():
+            notes = track.notes.numpy()
+            track.notes = symusic.Note.from_numpy(notes['time'], notes['duration'], notes['pitch'], np.full_like(notes['velocity'], plain['velocity']))
+    if plain.get('one_tempo') and len(score.tempos) > 1: score.tempos = played_tempos(score)[:1]
+    return score
+
+# %% ../nbs/00_tokenize.ipynb #bd0b8d8a
+def as_read(tokenizer:miditok.MusicTokenizer, # a tokenizer; its `plain` (`plain_reading` of its training files) says what to make alike
+            score:symusic.Score                # a song in ticks, with notes
+           )->symusic.Score:
+    "`score` as `tokenizer` reads it: `trim_silence`, then `read_plainly` by what its training files had alike; as written by a tokenizer saved before session 43 (`plain` None), as it always was."
+    plain = getattr(tokenizer, 'plain', None)
+    return score if plain is None else read_plainly(trim_silence(score), plain)
+
+# %% ../nbs/00_tokenize.ipynb #f6003430
+def plain_said(plain:dict|None # a tokenizer's `plain` reading
+              )->str:
+    "`plain` in words, for the lines a run prints."
+    plain = plain or {}
+    said = [f'{name} {plain[name]}' for name in ('velocity', 'program') if name in plain] + ['one tempo'] * bool(plain.get('one_tempo'))
+    return f"reads every file at {', '.join(said)}, as its training files were" if said else 'reads files as written'
+
 # %% ../nbs/00_tokenize.ipynb #e8fef3d3
 def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
                  score:symusic.Score                # the song
                 )->np.ndarray:
-    "Token ids of the whole `score` as one stream, BPE applied if the tokenizer is trained; a score in quarters or seconds is read in ticks."
+    "Token ids of the whole `score` as `tokenizer` reads it (`as_read`), as one stream, BPE applied if the tokenizer is trained; a score in quarters or seconds is read in ticks."
     if score.note_num() == 0: raise ValueError('the file holds no notes')
     if not isinstance(score, symusic.core.ScoreTick): score = score.to('tick')
     _drop_word_cache(tokenizer)
-    sequence = tokenizer.encode(score)
+    sequence = tokenizer.encode(as_read(tokenizer, score))
     if isinstance(sequence, list):
         raise ValueError(f'{type(tokenizer).__name__} tokenizer makes one stream per track; build it with make_tokenizer')
     if not any(token.startswith(('Pitch', 'NoteOn')) for token in sequence.tokens):  # every note fell outside the tokenizer's range
@@ -121,12 +205,13 @@ def save_tokenizer(tokenizer:miditok.MusicTokenizer, # the tokenizer to save
                    learned_from:dict|None=None,       # what its BPE was learned from (`learned_from`), kept in the file
                    vocab_size:int|None=None           # the vocabulary size its BPE was asked for, kept in the file (BPE may find fewer merges)
                   )->Path:
-    "Save `tokenizer` at `path` atomically (written aside, then renamed)."
+    "Save `tokenizer` at `path` atomically (written aside, then renamed), with its `plain` reading if it has one."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f'.{path.name}.{os.getpid()}.tmp.json')
     try:
-        kept = {name: value for name, value in (('learned_from', learned_from), ('vocab_size_asked', vocab_size)) if value is not None}
+        kept = {name: value for name, value in (('learned_from', learned_from), ('vocab_size_asked', vocab_size),
+                                                ('plain', getattr(tokenizer, 'plain', None))) if value is not None}  # plain {} too: files are trimmed
         tokenizer.save(temporary, additional_attributes=kept or None)
         os.replace(temporary, path)
     finally: temporary.unlink(missing_ok=True)  # a failed save leaves nothing behind
@@ -135,9 +220,9 @@ def save_tokenizer(tokenizer:miditok.MusicTokenizer, # the tokenizer to save
 # %% ../nbs/00_tokenize.ipynb #bfca28b5
 def load_tokenizer(path:Path # a tokenizer JSON file written by `save_tokenizer` or miditok's `save`
                   )->miditok.MusicTokenizer:
-    "The tokenizer saved at `path`, of the family recorded in the file."
+    "The tokenizer saved at `path`, of the family recorded in the file, with the `plain` reading it keeps (None in files from before session 43)."
     path = Path(path)
-    try: kind = json.loads(path.read_text())['tokenization']
+    try: saved = json.loads(path.read_text()); kind = saved['tokenization']
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f'{path}: not a miditok tokenizer file ({type(error).__name__}: {error})') from None
     if kind not in TOKENIZER_KINDS:
@@ -146,39 +231,45 @@ def load_tokenizer(path:Path # a tokenizer JSON file written by `save_tokenizer`
     if not tokenizer.one_token_stream:  # saved by another project: one stream per track, which nothing here reads
         raise ValueError(f'{path}: its {kind} tokenizer makes one token stream per track; a whole file must be one stream '
                          '(use_programs and one_token_stream_for_programs, as make_tokenizer sets them)')
+    tokenizer.plain = saved.get('plain')
     return tokenizer
 
 # %% ../nbs/00_tokenize.ipynb #991bb0cc
 def tokenizer_identity(tokenizer:miditok.MusicTokenizer, # a tokenizer, trained or not
                        with_versions:bool=False         # also the installed miditok, symusic and tokenizers versions (which a token cache depends on)
                       )->str:
-    "A short hash of the tokenizer's family, settings and vocabulary: equal identities give equal ids (with the same libraries)."
+    "A short hash of the tokenizer's family, settings, vocabulary and `plain` reading: equal identities give equal ids (with the same libraries)."
     described = {key: value for key, value in tokenizer.to_dict().items() if with_versions or not key.endswith('_version')}
+    if (plain := getattr(tokenizer, 'plain', None)) is not None: described['plain'] = plain  # None: read as written, the identity of tokenizers saved before session 43
     return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 # %% ../nbs/00_tokenize.ipynb #fa4c85b1
 class _TrainingText:
-    "Picklable worker: a MIDI file as the byte strings miditok learns BPE merges from."
-    def __init__(self, tokenizer): self.tokenizer = tokenizer
+    "Picklable worker: a MIDI file's `performance`, and the byte strings miditok learns BPE merges from if `with_text`."
+    def __init__(self, tokenizer, with_text:bool): self.tokenizer, self.with_text = tokenizer, with_text
     def __call__(self, path):
-        read_midi(path)
-        return miditok.TokTrainingIterator(self.tokenizer, [path]).load_file(Path(path))
+        played = performance(trim_silence(read_midi(path)))  # as it is read; a file that cannot be read is skipped, with its reason
+        return played, miditok.TokTrainingIterator(self.tokenizer, [path]).load_file(Path(path)) if self.with_text else None
 
 # %% ../nbs/00_tokenize.ipynb #db6f5d4c
-def _training_texts(tokenizer, files, workers, timeout)->list:
-    "The BPE training text of each readable file of `files`, in file order (so training is reproducible)."
-    texts, skipped = {}, {}
-    for index, text, error in safe_map(_TrainingText(tokenizer), files, workers, timeout, desc='tokenizer training files'):
+def _read_training_files(tokenizer, files, workers, timeout, with_text:bool=True)->tuple[list, list]:
+    "The `performance` of each readable file of `files`, and its BPE training text if `with_text`, in file order (so training is reproducible)."
+    read, skipped = {}, {}
+    for index, result, error in safe_map(_TrainingText(tokenizer, with_text), files, workers, timeout, desc='tokenizer training files'):
         if error: skipped[str(files[index])] = error
-        elif text: texts[index] = text
-    report_skips(sorted(skipped.items()), len(texts), 'tokenizer training')
-    if not texts: raise ValueError(f'none of the {len(files)} tokenizer training files could be read: {skipped}')
-    return [texts[index] for index in sorted(texts)]
+        else: read[index] = result
+    report_skips(sorted(skipped.items()), len(read), 'tokenizer training')
+    if not read: raise ValueError(f'none of the {len(files)} tokenizer training files could be read: {skipped}')
+    performances, texts = zip(*(read[index] for index in sorted(read)))
+    return list(performances), [text for text in texts if text]
 
 # %% ../nbs/00_tokenize.ipynb #931c7ba7
 def _warn_if_different(tokenizer, path, kind, vocab_size, pitch_intervals):
     "Warn when a loaded tokenizer is not what the configuration asks for (the file wins)."
     found = type(tokenizer).__name__
+    if tokenizer.plain is None:
+        warnings.warn(f'{path} predates session 43: it reads velocities, programs and tempo changes as a file writes them, where a new one reads '
+                      'them as its training files had them (delete the file to learn one)')
     if found != kind:
         warnings.warn(f'{path} holds a {found} tokenizer, not {kind}; using it (delete the file to train a {kind} one)')
     if tokenizer.config.use_pitch_intervals != pitch_intervals:
@@ -240,14 +331,15 @@ def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded
         return tokenizer
     tokenizer = make_tokenizer(kind, **(PITCH_INTERVALS if pitch_intervals else {}))
     base = len(tokenizer.vocab)
+    performances, texts = _read_training_files(tokenizer, list(train_files), workers, timeout, with_text=vocab_size > base) if train_files or vocab_size > base else ([], [])
     if vocab_size <= base:
         message = f'no BPE: vocab_size={vocab_size} is not above the {base} base tokens'
     else:
-        texts = _training_texts(tokenizer, list(train_files), workers, timeout)
         tokenizer.train(vocab_size=vocab_size, iterator=texts)
         message = f'BPE learned on {len(texts)} training files, {base} -> {len(tokenizer)} tokens'
+    tokenizer.plain = plain_reading(performances)
     save_tokenizer(tokenizer, path, *((learned_from(train_files), vocab_size) if vocab_size > base else ()))
-    print(f'trained a new {kind} tokenizer ({message}), saved to {path}')
+    print(f'trained a new {kind} tokenizer ({message}; {plain_said(tokenizer.plain)}), saved to {path}')
     return tokenizer
 
 # %% ../nbs/00_tokenize.ipynb #51ef13d5
@@ -256,7 +348,7 @@ class _TokenCounts:
     def __init__(self, tokenizer): self.tokenizer = tokenizer
     def __call__(self, path):
         score = read_midi(path)
-        sequence = self.tokenizer.encode(score)
+        sequence = self.tokenizer.encode(as_read(self.tokenizer, score))
         return score.note_num(), len(sequence.tokens), len(sequence.ids)
 
 # %% ../nbs/00_tokenize.ipynb #c75374c7

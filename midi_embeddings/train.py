@@ -33,7 +33,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 from .dataset import MIDIDatasetDynamic, collate_windows, _file_digest
-from .tokenize import load_tokenizer
+from .tokenize import load_tokenizer, save_tokenizer
 from .transformer import EncoderConfig, MIDITransformerEncoder
 
 # %% ../nbs/03_train.ipynb #adc56473
@@ -741,7 +741,7 @@ def save_checkpoint(dest,                    # checkpoint directory to write (re
     save_model(model, str(staging / 'model.safetensors'))
     (staging / 'config.json').write_text(json.dumps(model.cfg.to_dict(), indent=2))
     shutil.copymode(staging / 'config.json', staging / 'model.safetensors')  # safetensors writes 0600: others on the machine could not load it
-    tokenizer.save(staging / 'tokenizer.json')
+    save_tokenizer(tokenizer, staging / 'tokenizer.json')  # with its plain reading, which embedding reads files by
     if train_state is not None: torch.save(train_state, staging / 'train_state.pt')
     if tfidf is not None: tfidf.save(staging / TFIDF_FILE)
     if melody is not None: melody.save(staging / MELODY_FILE)

@@ -6,13 +6,14 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/visualize.html.md"""
 
 # %% auto #0
 __all__ = ['PALETTE', 'SYMBOLS', 'HEADLESS_FLAGS', 'PAGE_PROBE', 'tsne_2d', 'format_duration', 'displayable', 'label_names',
-           'plotly_text', 'song_traces', 'map_layout', 'write_html_atomic', 'tsne_figure', 'tsne_html', 'align_to',
-           'chained_tsne', 'animation_controls', 'padded_range', 'training_animation_figure', 'training_animation_html',
-           'EmbeddingHistory', 'wandb_pages', 'find_chromium', 'run_chromium', 'with_page_probe', 'read_dom',
-           'browser_check']
+           'plotly_text', 'distinct_names', 'song_traces', 'map_layout', 'write_html_atomic', 'tsne_figure',
+           'tsne_html', 'align_to', 'chained_tsne', 'animation_controls', 'padded_range', 'training_animation_figure',
+           'training_animation_html', 'EmbeddingHistory', 'wandb_pages', 'find_chromium', 'run_chromium',
+           'with_page_probe', 'read_dom', 'browser_check']
 
 # %% ../nbs/05_visualize.ipynb #123ad4f9
 import json, re, shutil, subprocess, tempfile, warnings
+from collections import Counter
 from html import escape, unescape
 from pathlib import Path
 import numpy as np
@@ -77,13 +78,26 @@ def plotly_text(text:str,          # a file name, label or title
     if limit is not None and len(text) > limit: text = text[:limit - 1] + '…'
     return escape(text, quote=False)
 
+# %% ../nbs/05_visualize.ipynb #43aa681f
+def distinct_names(paths:list # the songs' files
+                  )->list[str]:
+    "Each file's name, with as many of its folders before it as tell it from the others' (`displayable`)."
+    parts = [Path(path).parts for path in paths]
+    depths = [1] * len(parts)
+    while True:
+        names = [str(Path(*part[-depth:])) for part, depth in zip(parts, depths)]
+        counts = Counter(names)
+        clashing = [i for i, name in enumerate(names) if counts[name] > 1 and depths[i] < len(parts[i])]
+        if not clashing: return [displayable(name) for name in names]
+        for i in clashing: depths[i] += 1
+
 # %% ../nbs/05_visualize.ipynb #93e152b8
 PALETTE = qualitative.Plotly + qualitative.Dark24
 SYMBOLS = ('circle', 'diamond', 'square', 'triangle-up', 'x', 'star')  # past the palette's colours, the next shape
 
 def song_traces(layout:np.ndarray,              # map positions [n, 2]
                 labels:list|None,               # one label per song; None is drawn as 'unlabelled' (labels=None: every song)
-                names:list,                     # one file name per song, shown on hover
+                names:list,                     # one file (or its name) per song, shown on hover by `distinct_names`
                 durations:list|None=None        # seconds per song, shown on hover as m:ss; None: no durations on hover
                )->list[go.Scatter]:
     "One scatter trace per label (in the legend up to 40 characters of it), with file name, label and duration on hover."
@@ -93,10 +107,10 @@ def song_traces(layout:np.ndarray,              # map positions [n, 2]
         raise ValueError(f"layout, labels, names{' and durations' * (durations is not None)} must have one entry per song, "
                          f"got {', '.join(map(str, counts))}")
     template = '<b>%{customdata[0]}</b><br>label: %{customdata[1]}' + ('<br>duration: %{customdata[2]}' if durations is not None else '')
-    traces = []
+    traces, shown = [], distinct_names([str(name) for name in names])
     for i, label in enumerate(sorted(set(labels))):
         rows = [row for row, song_label in enumerate(labels) if song_label == label]
-        hover = [[plotly_text(Path(str(names[row])).name), plotly_text(label), *([format_duration(durations[row])] if durations is not None else [])] for row in rows]
+        hover = [[plotly_text(shown[row]), plotly_text(label), *([format_duration(durations[row])] if durations is not None else [])] for row in rows]
         traces.append(go.Scatter(
             x=layout[rows, 0], y=layout[rows, 1], ids=[str(row) for row in rows], mode='markers', name=plotly_text(label, 40),
             marker=dict(size=9 if len(labels) <= 1000 else 5, color=PALETTE[i % len(PALETTE)], symbol=SYMBOLS[i // len(PALETTE) % len(SYMBOLS)],

@@ -137,11 +137,11 @@ def _check_source(source):
     "A data source is a built-in corpus name or a folder holding MIDI files."
     if source in BUILTIN_SOURCES: return
     folder = Path(source).expanduser()
-    allowed = f"{' | '.join(BUILTIN_SOURCES)} or a folder of .mid/.midi files"
+    allowed = f"{' | '.join(BUILTIN_SOURCES)} or a folder of .mid/.midi/.kar files"
     if folder.is_file(): raise ConfigError(f"dataset.source={source!r}: a file; name the folder that holds the MIDI files")
     if not folder.is_dir(): raise ConfigError(f"dataset.source={source!r}: no such folder (allowed: {allowed})")
     if not midi_files(folder):  # as the corpus reader finds them: sub-folders that are links too
-        raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi files")
+        raise ConfigError(f"dataset.source={source!r}: the folder holds no .mid/.midi/.kar files")
 
 # %% ../nbs/05a_workflow.ipynb #ec6202e2
 def _check_cache_dir(cache_dir:str|None # `dataset.cache_dir`; None: `default_cache_dir()`
