@@ -242,7 +242,7 @@ def safe_map(fn,                   # picklable top-level function of one item
 # %% ../nbs/01a_corpus.ipynb #3656e171
 def read_midi(path:Path,                 # a .mid/.midi/.kar file
               max_bytes:int=16 * 2**20   # larger files are refused (the largest MIDI files in big collections are a few MB)
-             )->symusic.Score:
+             )->'symusic.Score':
     "The score in `path`; a `ValueError` with a one-line reason if it is not a readable MIDI file with notes."
     path = Path(path)
     if not path.is_file(): raise ValueError('not a file')
@@ -458,11 +458,11 @@ def balanced_subset(items:list,                   # anything
     return in_turns if limit is None else in_turns[:limit]
 
 # %% ../nbs/01a_corpus.ipynb #f8a16e86
-def normalize_score(score:symusic.Score, # changed in place
+def normalize_score(score:'symusic.Score', # changed in place
                     velocity:int=80,     # every note's velocity
                     tempo:float=120,     # the one tempo, in quarter notes per minute
                     program:int=0        # every track's General MIDI program (0: piano)
-                   )->symusic.Score:
+                   )->'symusic.Score':
     "`score` with one program, one velocity and one tempo, and no controllers, pedals or pitch bends."
     for track in score.tracks:
         track.program, track.is_drum = program, False
@@ -493,7 +493,7 @@ def _part_notes(part # a music21 part (`music21.stream.Stream`)
 # %% ../nbs/01a_corpus.ipynb #310af84c
 def music21_to_score(stream,    # a parsed music21 score (`music21.stream.Stream`): parts of notes and chords
                      tpq:int=480 # ticks per quarter note of the result
-                    )->symusic.Score:
+                    )->'symusic.Score':
     "The notes and time signatures of a music21 score as a symusic score: one track per part, 120 bpm."
     import music21  # here, not at the top: only converting needs it, and it takes a second to import
     score = symusic.Score(tpq)

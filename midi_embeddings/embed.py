@@ -29,7 +29,7 @@ from .visualize import tsne_html
 
 # %% ../nbs/07_embed.ipynb #58ab890a
 def _song_ids(tokenizer,           # the model's tokenizer
-              score:symusic.Score  # the song
+              score:'symusic.Score'  # the song
              )->np.ndarray:
     "The token ids a model trained with `tokenizer` reads for `score`; a ValueError if there are none."
     ids = encode_score(tokenizer, score)

@@ -209,22 +209,22 @@ def retrieval_scores(query_embeddings,         # [n, D] dense or sparse: query i
     return dict(top1=float((ranks == 1).mean()), mrr=float((1 / ranks).mean()))
 
 # %% ../nbs/04_evaluate.ipynb #9d5f6de1
-def _note_onsets(score:symusic.Score)->np.ndarray:
+def _note_onsets(score:'symusic.Score')->np.ndarray:
     "Sorted distinct note onset times over all tracks, in ticks."
     onsets = [track.notes.numpy()['time'] for track in score.tracks if track.note_num()]
     if not onsets: raise ValueError('the song has no notes, so no view can be cut from it')
     return np.unique(np.concatenate(onsets))
 
 # %% ../nbs/04_evaluate.ipynb #7d3dd66a
-def _bar_lines(score:symusic.Score)->np.ndarray:
+def _bar_lines(score:'symusic.Score')->np.ndarray:
     "Ticks of the song's bar lines, from its time signatures (4/4 before the first; `bar_lines`)."
     return np.asarray(bar_lines(score), dtype=np.int64)
 
 # %% ../nbs/04_evaluate.ipynb #dee06b5c
-def crop_score(score:symusic.Score, # the song
+def crop_score(score:'symusic.Score', # the song
                fraction:float=0.5,  # share of the song's duration the excerpt covers
                seed:int=0           # which excerpt: the same seed gives the same excerpt
-              )->symusic.Score:
+              )->'symusic.Score':
     "A random excerpt that covers `fraction` of the song, starts on a bar line that has notes after it, shifted to time 0."
     onsets, bars = _note_onsets(score), _bar_lines(score)
     length = max(1, int((score.end() - onsets[0]) * fraction))
@@ -234,8 +234,8 @@ def crop_score(score:symusic.Score, # the song
     return score.clip(start, start + length, clip_end=False).shift_time(-start)
 
 # %% ../nbs/04_evaluate.ipynb #a73fbe97
-def split_halves(score:symusic.Score # the song; needs notes at 2 different times at least
-                )->tuple[symusic.Score, symusic.Score]:
+def split_halves(score:'symusic.Score' # the song; needs notes at 2 different times at least
+                )->'tuple[symusic.Score, symusic.Score]':
     "The song cut in two at the bar line nearest its middle note onset; the second half shifted to time 0."
     onsets, bars = _note_onsets(score), _bar_lines(score)
     if len(onsets) < 2: raise ValueError('the song has all its notes at one time, so it has no halves')
@@ -244,9 +244,9 @@ def split_halves(score:symusic.Score # the song; needs notes at 2 different time
     return score.clip(0, cut, clip_end=False), score.clip(cut, score.end() + 1, clip_end=False).shift_time(-cut)
 
 # %% ../nbs/04_evaluate.ipynb #5a594558
-def transpose_score(score:symusic.Score, # the song (left unchanged)
+def transpose_score(score:'symusic.Score', # the song (left unchanged)
                     semitones:int        # interval, up if positive
-                   )->symusic.Score:
+                   )->'symusic.Score':
     "A copy of the song with every non-drum note moved by `semitones`, folded by octaves into 0..127."
     transposed = score.copy()
     for track in transposed.tracks:
@@ -417,7 +417,7 @@ def tfidf_embed_fn(tokenizer,              # the project's miditok tokenizer
     return lambda scores: tfidf.transform(token_ids(scores))
 
 # %% ../nbs/04_evaluate.ipynb #4575cef8
-def melody_line(score:symusic.Score # a song in ticks
+def melody_line(score:'symusic.Score' # a song in ticks
                )->tuple[np.ndarray, np.ndarray]:
     "The top note at each onset of the pitched tracks: its pitch, and the time to the next onset (the last: to the end) in twelfths of a beat, at most 96."
     notes = [track.notes.numpy() for track in score.tracks if not track.is_drum and track.note_num()]
@@ -632,7 +632,7 @@ def checked_rows(name:str, # the method, for the message
     return rows
 
 # %% ../nbs/04_evaluate.ipynb #ede5abe4
-def score_note_codes(score:symusic.Score # a song
+def score_note_codes(score:'symusic.Score' # a song
                     )->np.ndarray:
     "Sorted int64 codes `onset * 256 + pitch` of the score's non-drum notes, onsets in 1/480 quarter notes from the first note."
     notes = [track.notes.numpy() for track in score.tracks if not track.is_drum and track.note_num()]
@@ -684,7 +684,7 @@ def _method_row(name:str, embed_fn:Callable, views:dict, labels, probed, groups,
     return dict(method=name, knn=math.nan, logreg=math.nan) | {key: float(np.nanmean(values)) for key, values in outcomes.items()}, outcomes
 
 # %% ../nbs/04_evaluate.ipynb #7ddee0f1
-def _as_score(song)->symusic.Score:
+def _as_score(song)->'symusic.Score':
     "A `symusic.Score` in ticks from a Score (in ticks, quarters or seconds), a MIDI path, or a corpus `Song` (anything with a `.path`); a ValueError naming a file that cannot be read."
     if isinstance(song, symusic.Score): return song if isinstance(song, symusic.core.ScoreTick) else song.to('tick')  # views are cut at bar lines, in ticks
     path = getattr(song, 'path', song)
@@ -702,7 +702,7 @@ def _song_name(song, # a Score, MIDI path or corpus `Song`
 def tokenized_only(tokenizer,          # the tokenizer the report's models read with
                    songs:list,         # Scores, MIDI paths or corpus `Song`s
                    what:str='songs'    # what they are, for the warning
-                  )->list[tuple[int, symusic.Score]]:
+                  )->'list[tuple[int, symusic.Score]]':
     "(index, Score) of each of `songs` that can be read and that `tokenizer` reads notes from; the others are left out, with one warning naming the first and why (training skips them too)."
     kept, left_out = [], []
     for index, song in enumerate(songs):
@@ -722,7 +722,7 @@ def viewable_only(tokenizer,  # the tokenizer the report's models read with
                   songs:list, # the songs as given (Scores, MIDI paths or corpus `Song`s), to name them
                   kept:list,  # (index in `songs`, Score) of those to check, from `tokenized_only`
                   seed:int=42 # the report's seed, which draws the views
-                 )->list[tuple[int, symusic.Score]]:
+                 )->'list[tuple[int, symusic.Score]]':
     "`kept` without the songs one of whose retrieval views (`song_views`) `tokenizer` reads no notes of, with one warning naming the first and why."
     left_out = []
     while True:  # leaving a song out draws the later songs' views again

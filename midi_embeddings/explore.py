@@ -50,7 +50,7 @@ def nearest_songs(embeddings:np.ndarray, # song vectors [n, D], L2-normalised
     return order, similarities[order]
 
 # %% ../nbs/09_explore.ipynb #2e8627bf
-def piano_roll(score:symusic.Score, # the song
+def piano_roll(score:'symusic.Score', # the song
                title:str='',        # shown above the roll
                max_seconds:float=60 # only the first seconds are drawn
               )->go.Figure:
@@ -91,7 +91,7 @@ def redraw(widget:go.FigureWidget, # a widget already on the page
         widget.add_traces(list(figure.data))
 
 # %% ../nbs/09_explore.ipynb #639a1b1f
-def _read(path:Path)->symusic.Score:
+def _read(path:Path)->'symusic.Score':
     "The MIDI file at `path`, or a ValueError naming it."
     try: return read_midi(path)
     except ValueError as error: raise ValueError(f'{displayable(str(path))}: {error}') from None

@@ -29,7 +29,7 @@ def toy_score(seed:int=0,          # random seed: the same seed gives the same s
               n_notes:int=64,      # number of melody notes
               tpq:int=480,         # ticks per quarter note
               program:int=0        # General MIDI program of the track
-             )->symusic.Score:
+             )->'symusic.Score':
     "A short one-track melody on the scale `label`, with a simple bass note under every bar."
     rng = np.random.default_rng(seed)
     root = 48 + int(rng.integers(0, 12))
@@ -97,7 +97,7 @@ def _drop_word_cache(tokenizer:miditok.MusicTokenizer # a tokenizer, with BPE or
     if hasattr(model, '_resize_cache'): model._resize_cache(0)
 
 # %% ../nbs/00_tokenize.ipynb #1266b36d
-def bar_lines(score:symusic.Score, # a song in ticks
+def bar_lines(score:'symusic.Score', # a song in ticks
               until:int|None=None  # the last tick of interest (a bar line there counts); None: up to the song's end
              )->list[int]:
     "Ticks of the song's bar lines from its time signatures, 4/4 before the first, as miditok's tokens count bars."
@@ -111,8 +111,8 @@ def bar_lines(score:symusic.Score, # a song in ticks
     return bars
 
 # %% ../nbs/00_tokenize.ipynb #4142bee9
-def trim_silence(score:symusic.Score # a song in ticks, with notes
-                )->symusic.Score:
+def trim_silence(score:'symusic.Score' # a song in ticks, with notes
+                )->'symusic.Score':
     "`score` from the bar holding its first note, moved to tick 0, to the end of its last note: no empty bars before or after."
     onsets, ends = zip(*[(int(notes['time'].min()), int((notes['time'] + notes['duration']).max()))
                          for track in score.tracks if track.note_num() for notes in [track.notes.numpy()]])
@@ -121,7 +121,7 @@ def trim_silence(score:symusic.Score # a song in ticks, with notes
     return score.clip(start, end + 1, clip_end=False).shift_time(-start)
 
 # %% ../nbs/00_tokenize.ipynb #c30fc68f
-def performance(score:symusic.Score # a song
+def performance(score:'symusic.Score' # a song
                )->dict:
     "What `score` says beyond its notes' pitches and times: its velocities, its programs (drums left out) and its number of tempos."
     velocities = {int(v) for track in score.tracks if track.note_num() for v in np.unique(track.notes.numpy()['velocity'])}
@@ -139,16 +139,16 @@ def plain_reading(performances:list # `performance` of each training file
     return {key: value for key, value in plain.items() if value is not None}
 
 # %% ../nbs/00_tokenize.ipynb #8fb86ed6
-def played_tempos(score:symusic.Score # a song
+def played_tempos(score:'symusic.Score' # a song
                  )->list:
     "The tempos of `score` that play, in time order: of several at one tick, the last, as MIDI players and miditok read them."
     tempos = sorted(score.tempos, key=lambda tempo: tempo.time)  # stable: the file's order within a tick
     return [tempo for tempo, following in zip(tempos, tempos[1:] + [None]) if following is None or following.time != tempo.time]
 
 # %% ../nbs/00_tokenize.ipynb #ea802e2f
-def read_plainly(score:symusic.Score, # a song in ticks
+def read_plainly(score:'symusic.Score', # a song in ticks
                  plain:dict|None       # `plain_reading` of a tokenizer's training files; None or {}: as written
-                )->symusic.Score:
+                )->'symusic.Score':
     "A copy of `score` with what `plain` names made alike: every velocity `plain['velocity']`, every part but drums on `plain['program']`, only the first tempo that plays if `plain['one_tempo']`."
     if not plain: return score
     score = score.copy()
@@ -162,8 +162,8 @@ def read_plainly(score:symusic.Score, # a song in ticks
 
 # %% ../nbs/00_tokenize.ipynb #bd0b8d8a
 def as_read(tokenizer:miditok.MusicTokenizer, # a tokenizer; its `plain` (`plain_reading` of its training files) says what to make alike
-            score:symusic.Score                # a song in ticks, with notes
-           )->symusic.Score:
+            score:'symusic.Score'                # a song in ticks, with notes
+           )->'symusic.Score':
     "`score` as `tokenizer` reads it: `trim_silence`, then `read_plainly` by what its training files had alike; as written by a tokenizer saved before session 43 (`plain` None), as it always was."
     plain = getattr(tokenizer, 'plain', None)
     return score if plain is None else read_plainly(trim_silence(score), plain)
@@ -178,7 +178,7 @@ def plain_said(plain:dict|None # a tokenizer's `plain` reading
 
 # %% ../nbs/00_tokenize.ipynb #e8fef3d3
 def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
-                 score:symusic.Score                # the song
+                 score:'symusic.Score'                # the song
                 )->np.ndarray:
     "Token ids of the whole `score` as `tokenizer` reads it (`as_read`), as one stream, BPE applied if the tokenizer is trained; a score in quarters or seconds is read in ticks."
     if score.note_num() == 0: raise ValueError('the file holds no notes')
