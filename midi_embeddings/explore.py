@@ -117,7 +117,8 @@ class EmbeddingExplorer:
         self.search.observe(lambda change: self._filter(change['new']), 'value')
         self.song.observe(lambda change: self._refilling or self._update(), 'value')
         self.k.observe(lambda change: self._update(), 'value')
-        self.show()
+        self.shown, self.neighbours, self.similarities = None, np.array([], dtype=np.int64), np.array([])  # nothing shown yet
+        self._update()
 
     def _options(self, text:str)->list:
         return [(name, i) for i, name in enumerate(self.names) if text.lower() in name.lower()]
@@ -130,7 +131,7 @@ class EmbeddingExplorer:
         chosen, self._refilling = self.song.value, True
         try:
             self.song.options = options  # which chooses the first of them
-            if chosen in dict(options).values(): self.song.value = chosen
+            if chosen in [index for _, index in options]: self.song.value = chosen  # two songs may show one name
         finally: self._refilling = False
         if self.song.value != chosen: self._update()
 
@@ -163,6 +164,7 @@ class EmbeddingExplorer:
                        for i, sim in zip(neighbours, similarities))
         self.table.value = ('<table><tr><th>neighbour</th><th>cosine</th><th>label</th></tr>' + rows + '</table>')
         redraw(self.rolls, rolls)
+        self.shown = index
         with self.map.batch_update():
             self.map.data[-2].x, self.map.data[-2].y = self.layout[self.neighbours, 0], self.layout[self.neighbours, 1]
             self.map.data[-1].x, self.map.data[-1].y = self.layout[[index], 0], self.layout[[index], 1]
@@ -179,10 +181,10 @@ class EmbeddingExplorer:
     def save_html(self, path:Path # the .html page to write
                  )->Path:
         "A static page of what the explorer shows now (map, neighbour table, piano rolls), to share or screenshot."
-        if self.song.value is None: raise ValueError('no song is chosen: choose one in the explorer first')
+        if self.shown is None: raise ValueError('no song is shown: choose one in the explorer first')
         figures = [go.Figure(self.map).update_layout(width=850), go.Figure(self.rolls)]
         parts = [go.Figure(fig).to_html(full_html=False, include_plotlyjs=i == 0) for i, fig in enumerate(figures)]
-        page = (f'<html><head><meta charset="utf-8"><title>{html.escape(self._title(self.song.value))}</title></head><body>'
+        page = (f'<html><head><meta charset="utf-8"><title>{html.escape(self._title(self.shown))}</title></head><body>'  # the song shown, if the chosen one could not be
                 f'<div style="display:flex">{parts[0]}<div style="margin:40px">{self.table.value}</div></div>'
                 + ''.join(parts[1:]) + '</body></html>')
         write_atomically(Path(path), page.encode())

@@ -6,12 +6,12 @@ Docs: https://midi-embeddings.github.io/midi-embeddings/tokenize.html.md"""
 
 # %% auto #0
 __all__ = ['TOY_SCALES', 'TOKENIZER_KINDS', 'INTERVAL_KINDS', 'PITCH_INTERVALS', 'toy_score', 'write_toy_corpus',
-           'make_tokenizer', 'id_dtype', 'bar_lines', 'trim_silence', 'performance', 'plain_reading', 'played_tempos',
+           'make_tokenizer', 'id_dtype', 'in_force', 'bar_lines', 'trim_silence', 'performance', 'plain_reading',
            'read_plainly', 'as_read', 'plain_said', 'encode_score', 'encode_file', 'save_tokenizer', 'load_tokenizer',
            'tokenizer_identity', 'learned_from', 'load_or_train_tokenizer', 'tokenizer_report']
 
 # %% ../nbs/00_tokenize.ipynb #b5ba791f
-import hashlib, json, os, warnings
+import hashlib, json, os, shutil, tempfile, warnings
 from pathlib import Path
 import miditok
 import numpy as np
@@ -96,18 +96,25 @@ def _drop_word_cache(tokenizer:miditok.MusicTokenizer # a tokenizer, with BPE or
     model = getattr(getattr(tokenizer, '_model', None), 'model', None)
     if hasattr(model, '_resize_cache'): model._resize_cache(0)
 
+# %% ../nbs/00_tokenize.ipynb #8fb86ed6
+def in_force(events # tempos or time signatures of a song
+             )->list:
+    "The `events` that take effect, in time order: of several at one tick, the last, as MIDI players and miditok read them."
+    events = sorted(events, key=lambda event: event.time)  # stable: the file's order within a tick
+    return [event for event, following in zip(events, events[1:] + [None]) if following is None or following.time != event.time]
+
 # %% ../nbs/00_tokenize.ipynb #1266b36d
 def bar_lines(score:'symusic.Score', # a song in ticks
               until:int|None=None  # the last tick of interest (a bar line there counts); None: up to the song's end
              )->list[int]:
-    "Ticks of the song's bar lines from its time signatures, 4/4 before the first, as miditok's tokens count bars."
+    "Ticks of the song's bar lines from its time signatures as the file writes them, 4/4 before the first."
     signatures = [s for s in score.time_signatures if s.numerator > 0 and s.denominator > 0]
     if not signatures or signatures[0].time > 0: signatures.insert(0, symusic.TimeSignature(0, 4, 4))
     stop = max(score.end() if until is None else until + 1, 1)
     bars = []
     for signature, following in zip(signatures, signatures[1:] + [None]):
         section_end = min(stop, following.time) if following is not None else stop
-        bars += range(signature.time, section_end, compute_ticks_per_bar(signature, score.ticks_per_quarter))
+        bars += range(signature.time, section_end, max(1, compute_ticks_per_bar(signature, score.ticks_per_quarter)))  # 1/64 at 8 ticks a quarter: 0
     return bars
 
 # %% ../nbs/00_tokenize.ipynb #4142bee9
@@ -118,6 +125,8 @@ def trim_silence(score:'symusic.Score' # a song in ticks, with notes
                          for track in score.tracks if track.note_num() for notes in [track.notes.numpy()]])
     start, end = bar_lines(score, until=min(onsets))[-1], max(ends)
     if start == 0 and score.end() <= end: return score
+    score = score.copy()
+    score.tempos, score.time_signatures = in_force(score.tempos), in_force(score.time_signatures)  # `clip` keeps the first of several at the cut
     return score.clip(start, end + 1, clip_end=False).shift_time(-start)
 
 # %% ../nbs/00_tokenize.ipynb #c30fc68f
@@ -126,7 +135,7 @@ def performance(score:'symusic.Score' # a song
     "What `score` says beyond its notes' pitches and times: its velocities, its programs (drums left out) and its number of tempos."
     velocities = {int(v) for track in score.tracks if track.note_num() for v in np.unique(track.notes.numpy()['velocity'])}
     return dict(velocities=sorted(velocities), programs=sorted({t.program for t in score.tracks if t.note_num() and not t.is_drum}),
-                tempos=len({round(tempo.qpm, 3) for tempo in played_tempos(score)}))
+                tempos=len({round(tempo.qpm, 3) for tempo in in_force(score.tempos)}))
 
 # %% ../nbs/00_tokenize.ipynb #ac11cad6
 def plain_reading(performances:list # `performance` of each training file
@@ -137,13 +146,6 @@ def plain_reading(performances:list # `performance` of each training file
     plain = dict(velocity=velocities.pop() if len(velocities) == 1 else None, program=programs.pop() if len(programs) == 1 else None,
                  one_tempo=bool(performances) and all(p['tempos'] <= 1 for p in performances) or None)
     return {key: value for key, value in plain.items() if value is not None}
-
-# %% ../nbs/00_tokenize.ipynb #8fb86ed6
-def played_tempos(score:'symusic.Score' # a song
-                 )->list:
-    "The tempos of `score` that play, in time order: of several at one tick, the last, as MIDI players and miditok read them."
-    tempos = sorted(score.tempos, key=lambda tempo: tempo.time)  # stable: the file's order within a tick
-    return [tempo for tempo, following in zip(tempos, tempos[1:] + [None]) if following is None or following.time != tempo.time]
 
 # %% ../nbs/00_tokenize.ipynb #ea802e2f
 def read_plainly(score:'symusic.Score', # a song in ticks
@@ -157,7 +159,7 @@ def read_plainly(score:'symusic.Score', # a song in ticks
         if 'velocity' in plain and track.note_num():
             notes = track.notes.numpy()
             track.notes = symusic.Note.from_numpy(notes['time'], notes['duration'], notes['pitch'], np.full_like(notes['velocity'], plain['velocity']))
-    if plain.get('one_tempo') and len(score.tempos) > 1: score.tempos = played_tempos(score)[:1]
+    if plain.get('one_tempo') and len(score.tempos) > 1: score.tempos = in_force(score.tempos)[:1]
     return score
 
 # %% ../nbs/00_tokenize.ipynb #bd0b8d8a
@@ -172,9 +174,9 @@ def as_read(tokenizer:miditok.MusicTokenizer, # a tokenizer; its `plain` (`plain
 def plain_said(plain:dict|None # a tokenizer's `plain` reading
               )->str:
     "`plain` in words, for the lines a run prints."
-    plain = plain or {}
+    if plain is None: return 'reads files as written'
     said = [f'{name} {plain[name]}' for name in ('velocity', 'program') if name in plain] + ['one tempo'] * bool(plain.get('one_tempo'))
-    return f"reads every file at {', '.join(said)}, as its training files were" if said else 'reads files as written'
+    return "reads every file from its first note's bar to its last note's end" + (f", at {', '.join(said)}, as its training files were" if said else ', the rest as written')
 
 # %% ../nbs/00_tokenize.ipynb #e8fef3d3
 def encode_score(tokenizer:miditok.MusicTokenizer, # a tokenizer from `make_tokenizer` or `load_tokenizer`
@@ -249,7 +251,12 @@ class _TrainingText:
     def __init__(self, tokenizer, with_text:bool): self.tokenizer, self.with_text = tokenizer, with_text
     def __call__(self, path):
         played = performance(trim_silence(read_midi(path)))  # as it is read; a file that cannot be read is skipped, with its reason
-        return played, miditok.TokTrainingIterator(self.tokenizer, [path]).load_file(Path(path)) if self.with_text else None
+        if not self.with_text: return played, None
+        if Path(path).suffix.lower() in ('.mid', '.midi'): return played, self._text(path)
+        with tempfile.TemporaryDirectory() as folder:  # miditok opens a file by its name, and a .kar name it cannot open
+            shutil.copyfile(path, Path(folder) / 'song.mid')
+            return played, self._text(Path(folder) / 'song.mid')
+    def _text(self, path): return miditok.TokTrainingIterator(self.tokenizer, [path]).load_file(Path(path))
 
 # %% ../nbs/00_tokenize.ipynb #db6f5d4c
 def _read_training_files(tokenizer, files, workers, timeout, with_text:bool=True)->tuple[list, list]:
@@ -335,6 +342,7 @@ def load_or_train_tokenizer(path:Path,             # tokenizer JSON file: loaded
     if vocab_size <= base:
         message = f'no BPE: vocab_size={vocab_size} is not above the {base} base tokens'
     else:
+        if not texts: raise ValueError(f'none of the {len(train_files)} tokenizer training files gave miditok a text to learn BPE from')
         tokenizer.train(vocab_size=vocab_size, iterator=texts)
         message = f'BPE learned on {len(texts)} training files, {base} -> {len(tokenizer)} tokens'
     tokenizer.plain = plain_reading(performances)
