@@ -194,6 +194,17 @@ class EmbeddingExplorer:
         from IPython.display import display
         display(self.widget)
 
+# %% ../nbs/09_explore.ipynb #13c9bc4e
+def _on_this_machine(songs:list, listed_in:Path, otherwise:str)->list[int]:
+    "Indices of the `songs` whose files are here; one line on the others, and FileNotFoundError (saying to copy them, or `otherwise`) if none is."
+    here = [i for i, song in enumerate(songs) if Path(song.path).is_file()]
+    if len(here) == len(songs): return here
+    gone = next(song for i, song in enumerate(songs) if i not in set(here))
+    said = f"{len(songs) - len(here)} of the {len(songs)} songs {listed_in} lists are not on this machine (e.g. {displayable(str(gone.path))})"
+    if not here: raise FileNotFoundError(f'{said}: copy them there, or {otherwise}')
+    print(f'{said}: left out')
+    return here
+
 # %% ../nbs/09_explore.ipynb #299f2594
 def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.workflow.train`
                 k:int=5,         # neighbours shown
@@ -211,11 +222,7 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
     if (run_dir / 'config.yaml').is_file():  # the run's own model folder, not the first of any others beside it
         checkpoints = [run_dir / OmegaConf.load(run_dir / 'config.yaml').train.model_name / 'best']
     songs = read_manifest(run_dir / 'songs.csv')
-    if missing := [song for song in songs if not Path(song.path).is_file()]:  # a run copied from another machine lists that machine's files
-        said = f"{len(missing)} of the {len(songs)} songs {run_dir / 'songs.csv'} lists are not on this machine (e.g. {displayable(str(missing[0].path))})"
-        if len(missing) == len(songs): raise FileNotFoundError(f'{said}: copy them there, or embed your own files (`midi-embeddings embed`) and use explore_collection')
-        print(f'{said}: left out')
-        songs = [song for song in songs if Path(song.path).is_file()]
+    songs = [songs[i] for i in _on_this_machine(songs, run_dir / 'songs.csv', 'embed your own files (`midi-embeddings embed`) and use explore_collection')]  # a copied run lists another machine's files
     embedder = MIDIEmbedder.from_pretrained(checkpoints[0], tfidf_share=tfidf_share, melody_share=melody_share)
     rows, kept, _ = embedder.embed_files([song.path for song in songs])  # in worker processes: a file that crashes the parser cannot take the kernel down
     by_path = {Path(song.path): song for song in songs}
@@ -235,4 +242,5 @@ def explore_collection(collection_path:Path,            # a collection file (`mi
         raise ValueError(f'{collection_path} is a training run; explore_run({str(collection_path)!r}) explores its songs')
     rows, paths, labels, _ = labelled_sample(collection_path, root, labels_file, label_columns, limit, seed)
     songs = [Song(Path(path), label, duration=float('nan')) for path, label in zip(paths, labels)]  # durations unknown: left off the hover, as on `map_collection`'s
-    return EmbeddingExplorer(rows, songs, k, seed)
+    here = _on_this_machine(songs, collection_path, 'embed them where they are')  # their piano rolls are read from the files
+    return EmbeddingExplorer(rows[here], [songs[i] for i in here], k, seed)
