@@ -197,10 +197,10 @@ class EmbeddingExplorer:
 # %% ../nbs/09_explore.ipynb #13c9bc4e
 def _on_this_machine(songs:list, listed_in:Path, otherwise:str)->list[int]:
     "Indices of the `songs` whose files are here; one line on the others, and FileNotFoundError (saying to copy them, or `otherwise`) if none is."
-    here = [i for i, song in enumerate(songs) if Path(song.path).is_file()]
-    if len(here) == len(songs): return here
-    gone = next(song for i, song in enumerate(songs) if i not in set(here))
-    said = f"{len(songs) - len(here)} of the {len(songs)} songs {listed_in} lists are not on this machine (e.g. {displayable(str(gone.path))})"
+    here, gone = [], []
+    for i, song in enumerate(songs): (here if Path(song.path).is_file() else gone).append(i)
+    if not gone: return here
+    said = f"{len(gone)} of the {len(songs)} songs {listed_in} lists are not on this machine (e.g. {displayable(str(songs[gone[0]].path))})"
     if not here: raise FileNotFoundError(f'{said}: copy them there, or {otherwise}')
     print(f'{said}: left out')
     return here
