@@ -249,7 +249,7 @@ def evaluate_command(args:argparse.Namespace # `midi-embeddings evaluate`'s comm
         songs = [song for index, song in enumerate(songs) if index not in copies]
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file{"s" * (len(songs) != 1)} with notes{", copies left out" * bool(twins)}; the report needs 2 at least')
     if seen := trained_on(embedder.model_dir, [song.path for song in songs]):
-        print(f'{len(seen)} of the {len(songs)} files are songs the model was trained on (e.g. {seen[0]}; its run\'s songs.csv lists them): '
+        print(f'{len(seen)} of the {len(songs)} files are songs the model was trained on (e.g. {seen[0]}; its songs.csv lists them): '
               'the report measures them on music it has seen', file=sys.stderr)
     labels = [song.label for song in songs]
     if not any(labels):

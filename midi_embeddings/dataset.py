@@ -17,7 +17,7 @@ import torch
 from miditok.data_augmentation import augment_score
 from torch.utils.data import Dataset
 from .corpus import default_cache_dir, read_midi, report_skips, safe_map, worth_retrying
-from .tokenize import as_read, bar_lines, encode_file, encode_score, id_dtype, tokenizer_identity
+from .tokenize import as_read, bar_lines, encode_file, encode_score, id_dtype, score_between, tokenizer_identity
 
 # %% ../nbs/01_dataset.ipynb #946eb996
 def window_spans(song_lengths:np.ndarray, # number of ids of each song
@@ -246,7 +246,7 @@ def random_excerpt(score,       # the song
     if span >= score.end(): return score
     bars = np.asarray(bar_lines(score))
     start = int(bars[np.searchsorted(bars, _uniform_int(0, score.end() - span), side='right') - 1])
-    return score.clip(start, start + span, clip_end=False).shift_time(-start)
+    return score_between(score, start, start + span)
 
 # %% ../nbs/01_dataset.ipynb #6151d2fc
 class MIDIDatasetDynamic(Dataset):

@@ -24,7 +24,7 @@ from pathlib import Path
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from .corpus import merged_groups, read_midi
-from .tokenize import bar_lines, encode_score
+from .tokenize import bar_lines, encode_score, score_between
 from .train import find_checkpoint, TFIDF_FILE, MELODY_FILE
 from .transformer import MIDITransformerEncoder, embed_songs, song_windows
 
@@ -231,7 +231,7 @@ def crop_score(score:'symusic.Score', # the song
     holds_notes = np.searchsorted(onsets, bars) < np.searchsorted(onsets, bars + length)
     starts = bars[holds_notes & (bars <= score.end() - length)]
     start = int(np.random.default_rng(seed).choice(starts if len(starts) else np.append(bars[holds_notes], onsets)[:1]))
-    return score.clip(start, start + length, clip_end=False).shift_time(-start)
+    return score_between(score, start, start + length)
 
 # %% ../nbs/04_evaluate.ipynb #a73fbe97
 def split_halves(score:'symusic.Score' # the song; needs notes at 2 different times at least
@@ -241,7 +241,7 @@ def split_halves(score:'symusic.Score' # the song; needs notes at 2 different ti
     if len(onsets) < 2: raise ValueError('the song has all its notes at one time, so it has no halves')
     middle, inner = onsets[len(onsets) // 2], bars[(bars > onsets[0]) & (bars <= onsets[-1])]
     cut = int(inner[np.abs(inner - middle).argmin()] if len(inner) else middle)
-    return score.clip(0, cut, clip_end=False), score.clip(cut, score.end() + 1, clip_end=False).shift_time(-cut)
+    return score_between(score, 0, cut), score_between(score, cut, score.end() + 1)
 
 # %% ../nbs/04_evaluate.ipynb #5a594558
 def transpose_score(score:'symusic.Score', # the song (left unchanged)

@@ -215,8 +215,9 @@ def explore_run(run_dir:Path,    # a run directory written by `midi_embeddings.w
     run_dir = Path(run_dir)
     checkpoints = sorted(run_dir.glob('*/best'))
     if (run_dir / 'best').is_dir(): raise FileNotFoundError(f'{run_dir} is a model folder; give the run directory that holds it, {run_dir.parent}')
-    if (run_dir / 'config.json').is_file() and (run_dir.parent.parent / 'songs.csv').is_file():
-        raise FileNotFoundError(f'{run_dir} is a checkpoint; give the run directory that holds it, {run_dir.parent.parent}')
+    if (run_dir / 'config.json').is_file():  # a checkpoint: its run, if it is still in it
+        raise FileNotFoundError(f'{run_dir} is a checkpoint; give the run directory that holds it, {run_dir.parent.parent}' if (run_dir.parent.parent / 'songs.csv').is_file()
+                                else f'{run_dir} is a checkpoint away from its run; embed files with it (`midi-embeddings embed`) and use explore_collection')
     if not checkpoints or not (run_dir / 'songs.csv').is_file():
         raise FileNotFoundError(f'{run_dir} holds no checkpoint (*/best) and songs.csv; is it a finished run directory?')
     if (run_dir / 'config.yaml').is_file():  # the run's own model folder, not the first of any others beside it
@@ -238,6 +239,8 @@ def explore_collection(collection_path:Path,            # a collection file (`mi
                        seed:int=42                      # seed of the sample and of t-SNE
                       )->EmbeddingExplorer:
     "An explorer over the songs of an embedded collection, labelled by sub-folder or by a table."
+    if (Path(collection_path) / 'config.json').is_file():
+        raise ValueError(f'{collection_path} is a checkpoint; embed files with it (`midi-embeddings embed`) and explore the collection file')
     if (Path(collection_path) / 'songs.csv').is_file():
         raise ValueError(f'{collection_path} is a training run; explore_run({str(collection_path)!r}) explores its songs')
     rows, paths, labels, _ = labelled_sample(collection_path, root, labels_file, label_columns, limit, seed)

@@ -132,9 +132,9 @@ def map_layout(title:str,                   # page title
 # %% ../nbs/05_visualize.ipynb #4497a7f8
 def write_html_atomic(figure:go.Figure, # the figure to save
                       path:Path,        # destination .html
-                      **kwargs          # passed to `figure.write_html`
-                     )->Path:
-    "Write `figure` as a self-contained HTML page at `path`, atomically (`write_atomically`), titled as the figure is."
+                      **kwargs          # passed to `figure.to_html`
+                     )->Path: # `path`
+    "Write `figure` as a self-contained HTML page at `path`, atomically (`write_atomically`), titled as the figure is; `kwargs` go to `figure.to_html`."
     path = Path(path)
     if path.is_dir(): raise ValueError(f'{path}: a folder; name an .html page')
     page = figure.to_html(include_plotlyjs=True, full_html=True, **kwargs)
@@ -303,14 +303,14 @@ class EmbeddingHistory:
     def animation_html(self,
                        path:Path,  # destination .html
                        **kwargs    # passed to `training_animation_html`
-                      )->Path:
-        "Write the training animation of the frames kept so far."
+                      )->Path: # `path`
+        "Write the training animation of the frames kept so far; `kwargs` go to `training_animation_html`."
         return training_animation_html(self.frames, self.labels, self.names, self.durations, path, **kwargs)
 
 # %% ../nbs/05_visualize.ipynb #6805dc4e
 def wandb_pages(**pages:Path # panel name = path of an HTML page
-               )->dict:
-    "`wandb.Html` objects for the given pages, ready for `wandb.log`."
+               )->dict: # panel name = its `wandb.Html`
+    "`wandb.Html` objects for the given pages (`pages`: panel name = path of an HTML page), ready for `wandb.log`."
     try: import wandb
     except ImportError as error: raise ImportError("logging pages to W&B needs wandb: pip install 'midi-embeddings[wandb]'") from error
     logged = {}

@@ -35,7 +35,7 @@ from .embed import identical_notes, near_copies
 from .dataset import CacheWriteError, MIDIDatasetPresaved, MIDIDatasetDynamic, NoSongsError, collate_windows
 from .transformer import EncoderConfig, MIDITransformerEncoder, embed_songs
 from .train import fit, find_checkpoint, load_checkpoint, world_size_error, set_seed, PRECISIONS, mask_tokens, resolve_device, device_error, SnapshotCallback, OBJECTIVES
-from .train import distributed_setup, local_leader_first
+from .train import distributed_setup, local_leader_first, SONGS_FILE
 from .evaluate import evaluate_loss, model_report, beside_parts, checkpoint_melody, checkpoint_tfidf, MelodyNgrams, TokenTfidf
 from .visualize import tsne_html, EmbeddingHistory, wandb_pages
 
@@ -697,9 +697,9 @@ def check_same_songs(splits:dict, # the splits the resumed run's data gives now
 def trained_on(model_dir:Path, # a checkpoint directory or a training directory holding `best/`, e.g. outputs/DATE/TIME/embed_model
                paths:list      # MIDI files
               )->list[Path]:
-    "The `paths` that the training split of the checkpoint's run held (the run's `songs.csv`, two folders above the checkpoint); [] if that is not known."
+    "The `paths` that the training split of the checkpoint's run held (its `SONGS_FILE`, else the run's `songs.csv` two folders above it); [] if that is not known."
     checkpoint = find_checkpoint(Path(model_dir).expanduser())
-    listed = checkpoint.resolve().parent.parent / 'songs.csv' if checkpoint else None
+    listed = next((path for path in (checkpoint / SONGS_FILE, checkpoint.resolve().parent.parent / 'songs.csv') if path.is_file()), None) if checkpoint else None
     splits = listed_splits(listed) if listed else None
     if listed and listed.is_file() and splits is None:
         warnings.warn(f'{listed} lists no splits (an older version wrote it): which of these songs the model was trained on is not known')
@@ -852,7 +852,7 @@ def train(cfg:DictConfig,         # a configuration from `load_config` or Hydra
                     dict(project=cfg.wandb.project, mode=cfg.wandb.mode, config=OmegaConf.to_container(cfg), dir=str(run_dir)),
                     [SnapshotCallback(embedding_snapshots(viz, history, run_dir, wandb_on, tfidf, melody), cfg.wandb.viz_interval)],
                     cfg.train.compile, objective=cfg.train.objective, contrastive_weight=cfg.train.contrastive_weight, precision=cfg.train.precision, save_every=cfg.train.save_every,
-                    workers=loader_workers(cfg, datasets['train']), tfidf=tfidf, melody=melody)
+                    workers=loader_workers(cfg, datasets['train']), tfidf=tfidf, melody=melody, songs=run_dir / 'songs.csv')
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if rank != 0: return {}
         best, _ = load_checkpoint(learn.best_checkpoint, device=str(device))
