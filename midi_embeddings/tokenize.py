@@ -121,9 +121,9 @@ def bar_lines(score:'symusic.Score', # a song in ticks
 
 # %% ../nbs/00_tokenize.ipynb #8fd411a3
 def score_between(score:'symusic.Score', # a song in ticks
-            start:int,             # first tick kept; it becomes tick 0
-            end:int                # first tick left out; a note that starts before it keeps its whole length
-           )->'symusic.Score':
+                  start:int,             # first tick kept; it becomes tick 0
+                  end:int                # first tick left out; a note that starts before it keeps its whole length
+                 )->'symusic.Score':
     "The part of `score` whose notes start in [`start`, `end`), moved to tick 0, under the tempo and time signature in force at `start`."
     score = score.copy()
     score.tempos, score.time_signatures = in_force(score.tempos), in_force(score.time_signatures)  # `clip` keeps the first of several at the cut
@@ -286,8 +286,8 @@ def _warn_if_different(tokenizer, path, kind, vocab_size, pitch_intervals):
     if tokenizer.plain is None:
         warnings.warn(f'{path} predates session 43: it reads velocities, programs and tempo changes as a file writes them, where a new one reads '
                       'them as its training files had them (delete the file to learn one)')
-    if missing := [f'{n}/{d}' for d, numerators in TIME_SIGNATURES.items() for n in numerators
-                   if tokenizer.config.use_time_signatures and (n, d) not in tokenizer.time_signatures]:
+    if tokenizer.config.use_time_signatures and (missing := [f'{n}/{d}' for d, numerators in TIME_SIGNATURES.items()
+                                                             for n in numerators if (n, d) not in tokenizer.time_signatures]):
         warnings.warn(f'{path} has no token for the time signatures {", ".join(missing)}, as tokenizers made before session 44: it reads '
                       'music in them with the bars of the time signature before (4/4 at the start); delete the file to learn one')
     if found != kind:
