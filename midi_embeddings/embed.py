@@ -12,6 +12,7 @@ __all__ = ['COLLECTION_KEYS', 'SKETCH_BANDS', 'SKETCH_ROWS', 'files_of', 'unique
 
 # %% ../nbs/07_embed.ipynb #32a918c5
 import ctypes, hashlib, os, struct, sys, tempfile, time, warnings, zipfile
+from collections import Counter
 from functools import cache, cached_property
 from typing import Callable, NamedTuple
 from itertools import combinations
@@ -384,14 +385,35 @@ def _resume_error(earlier:dict,          # the collection being resumed (`load_c
     return (f"{out} was embedded by another model ({earlier['model_dir']}, as it was then), not the one in "
             f"{Path(embedder.model_dir).resolve()}: resume with that model, or write another file")
 
+# %% ../nbs/07_embed.ipynb #feb0632e
+def _found_elsewhere(lost:dict,  # {index: (file name, recorded stamp)} of a collection's items whose files are gone
+                     named,      # the files named now
+                     items:list  # the collection's items (paths), which a file named now must not be already
+                    )->dict:
+    "{index: path} of the `lost` items found among `named` in another folder: the one file there of the same name, size and modification time."
+    if not lost: return {}
+    wanted, names = Counter(lost.values()), {name for name, _ in lost.values()}
+    claimed, found = {os.path.realpath(path) for path in items}, {}
+    for path in named:
+        if Path(path).name in names and (stamp := file_stamp(path)) is not None and wanted[(key := (Path(path).name, stamp))]:
+            if (real := os.path.realpath(path)) not in claimed: found.setdefault(key, {})[real] = os.path.abspath(path)  # a file named twice counts once
+    return {index: next(iter(found[key].values())) for index, key in lost.items() if wanted[key] == 1 and len(found.get(key, ())) == 1}
+
 # %% ../nbs/07_embed.ipynb #03e974c8
 def _still_current(earlier:dict,  # the collection being resumed (`load_collection`)
                    timeout:float, # this run's seconds a file; files that timed out sooner are tried again
-                   out:Path       # its file, for the warnings
+                   out:Path,      # its file, for the warnings
+                   named=()       # the files named now, where a file that is gone may be found moved
                   )->dict:
-    "What of `earlier` a resumed run keeps: `rows` (indices), their `paths`, `skipped` items, `stamps` of both, and files to embed `again`."
+    "What of `earlier` a resumed run keeps: `rows` (indices), their `paths` (a moved file's new one), `skipped` items, `stamps` of both, and files to embed `again`."
     items = [*earlier['paths'], *(path for path, _ in earlier['skipped'])]
     recorded, now = earlier['stamps'] or [None] * len(items), [file_stamp(path) for path in items]  # older files: trusted while the file is there
+    lost = {i: (Path(items[i]).name, old) for i, (old, stamp) in enumerate(zip(recorded, now)) if stamp is None and old is not None}
+    if moved_to := _found_elsewhere(lost, named, items):
+        example = next(iter(moved_to))
+        warnings.warn(f"{out}: {len(moved_to)} of its files {'were' if len(moved_to) > 1 else 'was'} found moved (e.g. {items[example]} is now "
+                      f"{moved_to[example]}: the same name, size and time); kept under {'their new names' if len(moved_to) > 1 else 'its new name'}")
+        for i, path in moved_to.items(): items[i], now[i] = path, recorded[i]
     changed = [stamp is not None and old is not None and old != stamp for old, stamp in zip(recorded, now)]
     keep = [stamp is not None and not moved for stamp, moved in zip(now, changed)]
     n = len(earlier['paths'])
@@ -403,7 +425,7 @@ def _still_current(earlier:dict,  # the collection being resumed (`load_collecti
     if earlier['stamps'] is None and rows:  # its rows stay unstamped: a stamp taken now would vouch for a file nobody checked
         warnings.warn(f"{out} was written before collections kept their files' sizes and times: its {len(rows)} rows are kept "
                       'as they are, changed or not (embed without --resume to make them all again)')
-    return dict(rows=rows, paths=[items[i] for i in rows], skipped=[earlier['skipped'][i - n] for i in skipped],
+    return dict(rows=rows, paths=[items[i] for i in rows], skipped=[(items[i], earlier['skipped'][i - n][1]) for i in skipped],  # a moved one's new name
                 stamps=[now[i] if earlier['stamps'] is not None else None for i in rows + skipped], again=[Path(items[i]) for i in range(len(items)) if changed[i]])
 
 # %% ../nbs/07_embed.ipynb #26f46b63
@@ -434,11 +456,12 @@ def embed_collection(embedder:MIDIEmbedder,   # the model
     if out.exists() and not is_collection_file(out): raise ValueError(f'{out} exists and is not a collection file: name another (a collection replaces only a collection)')
     earlier = load_collection(out) if resume and out.exists() else None
     if earlier is not None and (error := _resume_error(earlier, embedder, out)): raise ValueError(error)
-    current = _still_current(earlier, timeout, out) if earlier is not None else dict(rows=[], paths=[], skipped=[], stamps=[], again=[])
+    listed = files_of(files)
+    current = _still_current(earlier, timeout, out, listed) if earlier is not None else dict(rows=[], paths=[], skipped=[], stamps=[], again=[])
     kept, skipped, remembered = current['paths'], list(current['skipped']), current['skipped']
     kept_stamps, skipped_stamps = current['stamps'][:len(kept)], current['stamps'][len(kept):]
     done = {os.path.realpath(path) for path in [*kept, *(path for path, _ in skipped)]}  # a file named now through a link is the one recorded
-    named = unique_files([*files_of(files), *current['again']])
+    named = unique_files([*listed, *current['again']])
     todo = [path for path in named if os.path.realpath(path) not in done]
     stamps = {str(path): file_stamp(path) for path in todo}  # before reading: a file changed while it is read looks changed next time
     folder = next(path for path in (out.parent, *out.parent.parents) if path.exists())  # `out`'s folders are made at the first save
