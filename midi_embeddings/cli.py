@@ -227,6 +227,23 @@ def similar_command(args:argparse.Namespace # `midi-embeddings similar`'s comman
     for similarity, path in neighbours[:args.k]: print(f'{similarity:.4f}  {path}')
     if not neighbours: print(f'{collection_path} holds no song but the query', file=sys.stderr)
 
+# %% ../nbs/07a_cli.ipynb #91727af8
+def _tokenized_in_time(songs:list,      # corpus `Song`s
+                       tokenizers:list, # the tokenizers of the models the report compares
+                       workers:int|None,# worker processes; 0: this process, without a time limit
+                       timeout:float    # seconds one file may take to be tokenized
+                      )->list:
+    "The `songs` that each of `tokenizers` tokenizes within `timeout` seconds, in worker processes as `embed` does; the others are left out, each logged with its reason."
+    from midi_embeddings.corpus import report_skips, safe_map
+    from midi_embeddings.embed import _SongReader
+    from midi_embeddings.tokenize import tokenizer_identity
+    failed = {}
+    for tokenizer in {tokenizer_identity(tokenizer): tokenizer for tokenizer in tokenizers}.values():
+        for index, _, error in safe_map(_SongReader(tokenizer), [song.path for song in songs], workers, timeout, desc='tokenizing'):
+            if error: failed.setdefault(index, error)
+    if failed: report_skips([(str(songs[index].path), reason) for index, reason in sorted(failed.items())], len(songs) - len(failed), 'tokenizing')
+    return [song for index, song in enumerate(songs) if index not in failed]
+
 # %% ../nbs/07a_cli.ipynb #d8c82324
 def evaluate_command(args:argparse.Namespace # `midi-embeddings evaluate`'s command line, parsed
                         ):
@@ -247,6 +264,7 @@ def evaluate_command(args:argparse.Namespace # `midi-embeddings evaluate`'s comm
         print(f'left out {len(copies)} file{"s" * (len(copies) > 1)} whose notes another file here has ({songs[twins[0][1]].path} = '
               f'{songs[twins[0][0]].path}{", ..." if len(copies) > 1 else ""}); `midi-embeddings duplicates` lists them', file=sys.stderr)
         songs = [song for index, song in enumerate(songs) if index not in copies]
+    songs = _tokenized_in_time(songs, [embedder.tokenizer, *(other.tokenizer for other in others.values())], args.workers, args.timeout)  # the report tokenizes in this process
     if len(songs) < 2: raise ValueError(f'{args.folder}: {len(songs)} readable MIDI file{"s" * (len(songs) != 1)} with notes{", copies left out" * bool(twins)}; the report needs 2 at least')
     if seen := trained_on(embedder.model_dir, [song.path for song in songs]):
         print(f'{len(seen)} of the {len(songs)} files are songs the model was trained on (e.g. {seen[0]}; its songs.csv lists them): '
@@ -543,7 +561,7 @@ def _parser()->argparse.ArgumentParser:
     evaluate.add_argument('--tfidf-share', type=_share('[0, 1)'), help=tfidf_help + "; for MODEL_DIR's row, 'ours' (--against models keep theirs)")
     evaluate.add_argument('--melody-share', type=_share('[0, 1)'), help=melody_help + "; for MODEL_DIR's row, 'ours'")
     evaluate.add_argument('--workers', type=_at_least(0), help='processes reading MIDI files (default: one per CPU; 0: none)')
-    evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read (default: 60)')
+    evaluate.add_argument('--timeout', type=_at_least(1, float), default=60, help='seconds one file may take to be read, and to be tokenized by each model (default: 60)')
     evaluate.set_defaults(run=evaluate_command)
     commands.add_parser('train', help='train a model: Hydra overrides such as --config-name=tiny train.epochs=20 (as python script.py takes them; `train --help` lists them)', add_help=False)
     return parser
