@@ -6,6 +6,7 @@ lowest cosine of the changed song's row with the song's own, and how often the c
 all the run's songs. The README's lines on what a row depends on come from this script.
 
     python bench/readings.py outputs/DATE/TIME/embed_model      # a checkpoint written by `python script.py`
+    python bench/readings.py outputs/DATE/TIME/embed_model --lengths-as-written   # the same model, lengths not moved to note values
 
 The changes: every note's length times 0.95, 0.9, 1.1, 0.8 or 0.5 (a notation program's gate time, a sequencer's
 legato or staccato), lengths times 0.8 to 1.0 at random (a player who lifts early), velocities at random, the music
@@ -71,6 +72,7 @@ def run_songs(checkpoint:Path)->dict:
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('model_dir', type=Path, help='a checkpoint written by training, or the run folder holding best/')
+    p.add_argument('--lengths-as-written', action='store_true', help="read lengths as written, as tokenizers before session 45 did, though the model's reads them at note values")
     args = p.parse_args()
     checkpoint = find_checkpoint(args.model_dir)
     if checkpoint is None: sys.exit(f'{args.model_dir}: no checkpoint there')
@@ -78,6 +80,7 @@ def main():
     held_out = splits.get('test', []) + splits.get('validation', [])
     others = [path for split, paths in splits.items() if split not in ('test', 'validation') for path in paths]
     embedder = MIDIEmbedder.from_pretrained(checkpoint)
+    if args.lengths_as_written and embedder.tokenizer.plain: embedder.tokenizer.plain = {**embedder.tokenizer.plain, 'note_values': False}
     scores = [read_midi(path) for path in held_out]
     rows = embedder.embed(scores)
     pool = np.concatenate([rows, embedder.embed(others)])  # the song's own row comes first among equals
