@@ -165,17 +165,17 @@ def written_lengths(durations:np.ndarray, # note lengths in ticks
 def performance(score:'symusic.Score' # a song
                )->dict:
     "What `score` says beyond its notes' pitches and times: its velocities, its programs (drums left out), its number of tempos, its pitched notes and how many of their lengths are not written ones (`written_lengths`)."
-    notes = [track.notes.numpy() for track in score.tracks if track.note_num()]
-    pitched = [track.notes.numpy()['duration'] for track in score.tracks if track.note_num() and not track.is_drum]  # a drum's length says little
-    lengths = np.concatenate(pitched).astype(np.int64) if pitched else np.zeros(0, np.int64)
-    return dict(velocities=sorted({int(v) for n in notes for v in np.unique(n['velocity'])}),
-                programs=sorted({t.program for t in score.tracks if t.note_num() and not t.is_drum}),
-                tempos=len({round(tempo.qpm, 3) for tempo in in_force(score.tempos)}), notes=len(lengths), other_lengths=int((~written_lengths(lengths, score.ticks_per_quarter)).sum()))
+    played = [(track, track.notes.numpy()) for track in score.tracks if track.note_num()]
+    lengths = np.concatenate([np.zeros(0, np.int64)] + [notes['duration'] for track, notes in played if not track.is_drum])  # a drum's length says little
+    return dict(velocities=sorted({int(v) for _, notes in played for v in np.unique(notes['velocity'])}),
+                programs=sorted({track.program for track, _ in played if not track.is_drum}),
+                tempos=len({round(tempo.qpm, 3) for tempo in in_force(score.tempos)}),
+                notes=len(lengths), other_lengths=int((~written_lengths(lengths, score.ticks_per_quarter)).sum()))
 
 # %% ../nbs/00_tokenize.ipynb #ac11cad6
 def plain_reading(performances:list # `performance` of each training file
                  )->dict:
-    "What every file had alike: {'velocity': v} if all notes had velocity v, {'program': p} if all parts (drums aside) had program p, {'one_tempo': True} if no file changed tempo, {'note_values': True} if at least `NOTE_VALUE_SHARE` of the notes had note-value lengths (False if fewer)."
+    "What every file had alike: {'velocity': v} if all notes had velocity v, {'program': p} if all parts (drums aside) had program p, {'one_tempo': True} if no file changed tempo, {'note_values': True} if at least `NOTE_VALUE_SHARE` of the pitched notes had written lengths (False if fewer)."
     velocities = set().union(*(p['velocities'] for p in performances))
     programs = set().union(*(p['programs'] for p in performances))
     notes, other_lengths = sum(p['notes'] for p in performances), sum(p['other_lengths'] for p in performances)
