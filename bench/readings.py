@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 # bench/tokenize.py shadows the standard library's `tokenize` (which torch imports): drop this folder from the path.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent: sys.path.pop(0)
-import argparse, csv
+import argparse
 import numpy as np, symusic
 from midi_embeddings.corpus import read_midi
 from midi_embeddings.embed import MIDIEmbedder
 from midi_embeddings.train import SONGS_FILE, find_checkpoint
+from midi_embeddings.workflow import listed_splits
 
 def with_notes(score, change):
     "A copy of `score` whose notes' (time, duration, pitch, velocity) arrays `change` rewrites, part by part."
@@ -62,12 +63,11 @@ CHANGES = {'as written': lambda score: score, 'lengths x0.95': lengths_times(0.9
 
 def run_songs(checkpoint:Path)->dict:
     "{split: [paths]} of the run that trained `checkpoint`, from the song list it keeps."
-    listed = checkpoint / SONGS_FILE
-    if not listed.is_file(): sys.exit(f'{checkpoint}: keeps no {SONGS_FILE} (checkpoints written by training since session 44 do)')
-    splits = {}
-    with open(listed, newline='', encoding='utf-8', errors='surrogateescape') as file:
-        for row in csv.DictReader(file): splits.setdefault(row['split'], []).append(row['path'])
-    return splits
+    splits = listed_splits(checkpoint / SONGS_FILE)
+    if splits is None: sys.exit(f'{checkpoint}: keeps no {SONGS_FILE} with splits (checkpoints written by training since session 44 do)')
+    songs = {}
+    for path, split in splits.items(): songs.setdefault(split, []).append(path)
+    return songs
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
